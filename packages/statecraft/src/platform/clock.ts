@@ -3,7 +3,7 @@
  * token expiry) instead of sleeping.
  */
 
-/** Milliseconds since the Unix epoch. */
+/** Whole milliseconds since the Unix epoch (stores keep times as integers). */
 export interface Clock {
   now(): number;
 }
