@@ -6,7 +6,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Sessions } from 'statecraft';
 import { requireUser, withSessions } from 'statecraft/adapters/node-http';
 
-type Data = { cart: string[]; visits: number };
+export type ShopData = { cart: string[]; visits: number };
+type Data = ShopData;
 
 async function body(req: IncomingMessage): Promise<Record<string, string>> {
   let s = '';

@@ -1,0 +1,281 @@
+/**
+ * Redis store (ioredis): sessions shared by every process of an app, forgotten by Redis itself
+ * when they expire, and cluster-ready.
+ *
+ * Layout (every script and command touches one key, so it runs on Redis Cluster unchanged):
+ * - `<prefix>s:{<key>}`: the session, a hash (see record.ts), with a TTL of expiresAt - now.
+ * - `<prefix>u:{<userId>}`: the user's index, a sorted set of session keys scored by an upper
+ *   bound of their expiresAt, with a TTL of its newest member's expiry.
+ *
+ * The record and the index cannot be written atomically (they live in different slots), so
+ * the order is chosen to fail safe: an index entry is always added BEFORE its record is written
+ * or extended, and removed only AFTER its record is gone. A crash or an outage in between
+ * leaves at worst an index member without a matching live record, which readers skip (they
+ * check each record's owner and expiry), never a live session that "log out everywhere" misses.
+ */
+import type { EventEmitter } from 'node:events';
+import { once } from 'node:events';
+import type { Cluster } from 'ioredis';
+import { Redis } from 'ioredis';
+import type { Clock } from '../../platform/clock.js';
+import { systemClock } from '../../platform/clock.js';
+import { SessionError } from '../../session/errors.js';
+import type { SessionRecord, Store, StoreOptions } from '../types.js';
+import { fromHash, toFields } from './record.js';
+import { CAS, DELETE, F, INDEX_ADD, INDEX_READ, TOUCH } from './scripts.js';
+
+export interface RedisStoreOptions extends StoreOptions {
+  /**
+   * An ioredis client or cluster of your own. The store uses it as configured (so configure it
+   * to fail fast: see the docs) and leaves it open on `close()` unless `closeClient` is set.
+   * Mutually exclusive with `url`.
+   */
+  client?: Redis | Cluster;
+  /** Close `client` when the store is closed. @default false */
+  closeClient?: boolean;
+  /**
+   * Where the store's own client connects when no `client` is given. That client fails fast
+   * (no offline queue, 1 s command timeout) and reconnects every 250 ms at most, forever.
+   * @default 'redis://127.0.0.1:6379'
+   */
+  url?: string;
+  /** Prepended to every key, so several apps or tests can share one Redis. @default 'sc:' */
+  prefix?: string;
+}
+
+/** What the store asks of Redis when it creates its own client. */
+const OWN_CLIENT = {
+  // Reject at once while disconnected instead of queueing until a request times out.
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 1,
+  commandTimeout: 1000,
+  // The default (10 s) would delay recovery after a network partition by as much.
+  connectTimeout: 1000,
+  // Never give up: the store must come back by itself when Redis does.
+  retryStrategy: (attempt: number) => Math.min(50 * attempt, 250),
+  lazyConnect: false,
+} as const;
+
+/** Longest an operation waits for a connection attempt already under way. */
+const CONNECT_WAIT_MS = 1000;
+
+/** How often touch() re-reads a record whose owner changed while it was indexing it. */
+const TOUCH_ATTEMPTS = 3;
+
+type Arg = string | number;
+
+/** The scripts, as `defineCommand` adds them to the client (names chosen not to clash). */
+interface Scripts {
+  statecraftCas(key: string, ...args: Arg[]): Promise<[number, string?]>;
+  statecraftTouch(key: string, ...args: Arg[]): Promise<number>;
+  statecraftDelete(key: string, ...args: Arg[]): Promise<[number, string?]>;
+  statecraftIndexAdd(key: string, ...args: Arg[]): Promise<number>;
+  statecraftIndexRead(key: string, ...args: Arg[]): Promise<string[]>;
+}
+
+const SCRIPTS: Record<keyof Scripts, string> = {
+  statecraftCas: CAS,
+  statecraftTouch: TOUCH,
+  statecraftDelete: DELETE,
+  statecraftIndexAdd: INDEX_ADD,
+  statecraftIndexRead: INDEX_READ,
+};
+
+/** Milliseconds until `expiresAt`, at least 1: PEXPIRE with 0 or less would fail or delete at once. */
+function ttl(expiresAt: number, now: number): number {
+  return Math.max(1, Math.ceil(expiresAt - now));
+}
+
+/** The owner argument of the touch and delete scripts ('' is anonymous, so '' as a userId still differs). */
+function owner(userId: string | null): string {
+  return userId === null ? '' : `=${userId}`;
+}
+
+/** Index removals are tidying only (readers check every record), so their failure is not the caller's. */
+function ignore(): void {}
+
+/** Any failure of the client or the server: fail closed, without leaking what was sent. */
+function unavailable(cause: unknown): SessionError {
+  if (cause instanceof SessionError) return cause;
+  // ioredis attaches the failed command's arguments (session data, user ids) to reply errors:
+  // keep only the command's name, so logging the cause leaks nothing.
+  if (cause instanceof Error && 'command' in cause) {
+    const command = cause.command as { name?: unknown } | undefined;
+    cause.command = { name: command?.name };
+  }
+  return new SessionError('STORE_UNAVAILABLE', undefined, { cause });
+}
+
+/**
+ * @example
+ * import { redisStore } from 'statecraft/stores/redis'
+ * const store = redisStore({ url: process.env.REDIS_URL, prefix: 'shop:sess:' })
+ *
+ * @example
+ * // With a client of your own (a Cluster works too); the store leaves it open on close().
+ * const store = redisStore({ client: new Redis({ enableOfflineQueue: false, commandTimeout: 1000 }) })
+ */
+export function redisStore(o: RedisStoreOptions = {}): Store {
+  if (o.client !== undefined && o.url !== undefined) {
+    throw new SessionError('INVALID_CONFIG', 'redisStore takes either client or url, not both');
+  }
+  const clock: Clock = o.clock ?? systemClock;
+  const prefix = o.prefix ?? 'sc:';
+  const owns = o.client === undefined || o.closeClient === true;
+  const client: Redis | Cluster = o.client ?? new Redis(o.url ?? 'redis://127.0.0.1:6379', OWN_CLIENT);
+  // Connection errors reach callers as STORE_UNAVAILABLE; without a listener ioredis would also
+  // print each reconnection failure. A client of the user's own is left to the user's handlers.
+  if (o.client === undefined) client.on('error', ignore);
+  for (const [name, lua] of Object.entries(SCRIPTS)) client.defineCommand(name, { numberOfKeys: 1, lua });
+  const scripts = client as unknown as Scripts;
+  let closed = false;
+
+  // Braces are Cluster hash tags: a key's slot depends on the session key or user id alone, so a
+  // further key of one session or one user could join it in a single-slot script.
+  const sessionKey = (key: string) => `${prefix}s:{${key}}`;
+  const userKey = (userId: string) => `${prefix}u:{${userId}}`;
+
+  // Without an offline queue, a command sent while a connection attempt is under way fails at
+  // once: the first requests after start-up would fail. Wait (a bounded time) for that attempt
+  // to settle. While reconnecting between attempts, Redis is down: fail at once instead.
+  let settling: Promise<void> | null = null;
+  function connection(): Promise<void> | null {
+    const status = client.status;
+    if (status !== 'wait' && status !== 'connecting' && status !== 'connect') return null;
+    settling ??= new Promise<void>((resolve) => {
+      const events: EventEmitter = client;
+      const settled = ['ready', 'close', 'end'] as const;
+      const done = () => {
+        clearTimeout(timer);
+        for (const e of settled) events.off(e, done);
+        settling = null;
+        resolve();
+      };
+      const timer = setTimeout(done, CONNECT_WAIT_MS);
+      for (const e of settled) events.on(e, done);
+      if (status === 'wait') client.connect().catch(ignore);
+    });
+    return settling;
+  }
+
+  async function run<T>(op: () => Promise<T>): Promise<T> {
+    if (closed) throw new SessionError('STORE_UNAVAILABLE', 'redis store is closed');
+    try {
+      await connection();
+      return await op();
+    } catch (e) {
+      throw unavailable(e);
+    }
+  }
+
+  /** Prunes the user's index and returns its members. */
+  const members = (userId: string, now: number) => scripts.statecraftIndexRead(userKey(userId), now);
+
+  const index = (userId: string, key: string, expiresAt: number, now: number) =>
+    scripts.statecraftIndexAdd(userKey(userId), now, expiresAt, key);
+
+  return {
+    name: 'redis',
+
+    get: (key) =>
+      run(async () => {
+        const r = fromHash(key, await client.hgetall(sessionKey(key)));
+        return r !== null && r.expiresAt > clock.now() ? r : null;
+      }),
+
+    set: (record, expected) =>
+      run(async () => {
+        const now = clock.now();
+        const { key, userId, expiresAt } = record;
+        if (userId !== null) await index(userId, key, expiresAt, now);
+        const [written, previous] = await scripts.statecraftCas(
+          sessionKey(key),
+          expected,
+          now,
+          ttl(expiresAt, now),
+          ...toFields(record),
+        );
+        if (written !== 1) return false;
+        if (previous !== undefined && previous !== userId) {
+          await client.zrem(userKey(previous), key).catch(ignore);
+        }
+        return true;
+      }),
+
+    touch: (key, lastSeenAt, expiresAt) =>
+      run(async () => {
+        const now = clock.now();
+        const k = sessionKey(key);
+        // The owner is read first so that its index can be extended before the record is.
+        for (let attempt = 0; attempt < TOUCH_ATTEMPTS; attempt++) {
+          const [expires, userId] = await client.hmget(k, F.expiresAt, F.userId);
+          if (expires === null || Number(expires) <= now) return;
+          if (userId !== null) await index(userId, key, expiresAt, now);
+          const touched = await scripts.statecraftTouch(
+            k,
+            now,
+            ttl(expiresAt, now),
+            lastSeenAt,
+            expiresAt,
+            owner(userId),
+          );
+          if (touched !== -1) return;
+        }
+        // The owner kept changing: each of those writes stored an expiry of its own, so
+        // skipping this slide loses nothing a concurrent writer did not already set.
+      }),
+
+    delete: (key) =>
+      run(async () => {
+        const [status, userId] = await scripts.statecraftDelete(sessionKey(key), clock.now(), '');
+        if (userId !== undefined) await client.zrem(userKey(userId), key).catch(ignore);
+        return status === 1;
+      }),
+
+    listByUser: (userId) =>
+      run(async () => {
+        const now = clock.now();
+        const keys = await members(userId, now);
+        // Issued together, these go out back to back (one round trip in effect), each routed to
+        // its own node on a cluster, where a pipeline of keys in different slots is refused.
+        const hashes = await Promise.all(keys.map((key) => client.hgetall(sessionKey(key))));
+        const out: SessionRecord[] = [];
+        for (let i = 0; i < keys.length; i++) {
+          const r = fromHash(keys[i]!, hashes[i]!);
+          // The index may name a record that is gone, expired or (after a failed write) another user's.
+          if (r !== null && r.expiresAt > now && r.userId === userId) out.push(r);
+        }
+        return out;
+      }),
+
+    deleteByUser: (userId, exceptKey) =>
+      run(async () => {
+        const now = clock.now();
+        const keys = (await members(userId, now)).filter((key) => key !== exceptKey);
+        const results = await Promise.all(
+          keys.map((key) => scripts.statecraftDelete(sessionKey(key), now, owner(userId))),
+        );
+        // Only members whose record went here leave the index: a member without a record may
+        // be a login whose record write is still on its way (the index is written first).
+        const removed = keys.filter((_, i) => results[i]![0] > 0);
+        if (removed.length > 0) await client.zrem(userKey(userId), ...removed).catch(ignore);
+        return results.filter(([status]) => status === 1).length;
+      }),
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (!owns) return;
+      try {
+        // QUIT lets replies in flight arrive. Its own reply comes before the socket closes:
+        // wait (a bounded time) for that too, so that the process can exit right after.
+        await client.quit();
+        if (client.status !== 'end')
+          await once(client, 'end', { signal: AbortSignal.timeout(CONNECT_WAIT_MS) });
+      } catch {
+        // The server is gone (QUIT cannot be sent) or slow to hang up: stop reconnecting.
+        client.disconnect();
+      }
+    },
+  };
+}

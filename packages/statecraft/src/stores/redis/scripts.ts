@@ -1,0 +1,115 @@
+/**
+ * The Lua scripts behind the Redis store. Each one touches a single key, so it runs unchanged on
+ * Redis Cluster, and each one is atomic, which is what makes compare-and-set, touch and delete
+ * race-free across processes. ioredis's `defineCommand` sends them with EVALSHA and falls back
+ * to EVAL when a server answers NOSCRIPT (after a restart or a failover).
+ *
+ * Expiry is judged by the caller's clock (`now` is always an argument, never Redis's TIME), so a
+ * store driven by a manual clock behaves like every other store. Times are integer milliseconds.
+ */
+
+/** Session hash fields. Short names: they are stored once per session. */
+export const F = {
+  version: 'v',
+  userId: 'u',
+  data: 'd',
+  schema: 'sv',
+  createdAt: 'c',
+  lastSeenAt: 'l',
+  expiresAt: 'e',
+  absoluteExpiresAt: 'a',
+  ip: 'ip',
+  userAgent: 'ua',
+} as const;
+
+/**
+ * Compare-and-set on one session hash.
+ * KEYS[1] session; ARGV[1] expected version (0: no live record), ARGV[2] now, ARGV[3] TTL in ms,
+ * ARGV[4..] the new record as field/value pairs.
+ * Returns {0} on conflict, {1} when written, {1, previousUserId} when the replaced record (live
+ * or not) belonged to a user, so the caller can take it out of that user's index.
+ */
+export const CAS = `
+local cur = redis.call('HMGET', KEYS[1], '${F.version}', '${F.expiresAt}', '${F.userId}')
+local expires = tonumber(cur[2])
+local version = 0
+if cur[1] and expires and expires > tonumber(ARGV[2]) then version = tonumber(cur[1]) end
+if version ~= tonumber(ARGV[1]) then return {0} end
+-- DEL first: a field that is null in the new record must not survive from the old one.
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+if cur[3] then return {1, cur[3]} end
+return {1}
+`;
+
+/**
+ * Slides expiry of a live record without changing its version.
+ * KEYS[1] session; ARGV[1] now, ARGV[2] TTL in ms, ARGV[3] lastSeenAt, ARGV[4] expiresAt,
+ * ARGV[5] the owner the caller indexed: '' for anonymous, '=' .. userId for a user.
+ * Returns 1 when touched, 0 when absent or expired, -1 when the owner changed meanwhile.
+ */
+export const TOUCH = `
+local cur = redis.call('HMGET', KEYS[1], '${F.expiresAt}', '${F.userId}')
+local expires = tonumber(cur[1])
+if not expires or expires <= tonumber(ARGV[1]) then return 0 end
+local owner = ''
+if cur[2] then owner = '=' .. cur[2] end
+if owner ~= ARGV[5] then return -1 end
+redis.call('HSET', KEYS[1], '${F.lastSeenAt}', ARGV[3], '${F.expiresAt}', ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`;
+
+/**
+ * Deletes one session hash, optionally only if it belongs to a given user.
+ * KEYS[1] session; ARGV[1] now, ARGV[2] '' for any owner, or '=' .. userId.
+ * Returns {0} when absent, {-1} when owned by someone else (left alone), {1, userId?} when a live
+ * record was deleted, {2, userId?} when an expired one was.
+ */
+export const DELETE = `
+local cur = redis.call('HMGET', KEYS[1], '${F.expiresAt}', '${F.userId}')
+local expires = tonumber(cur[1])
+if not expires then return {0} end
+if ARGV[2] ~= '' and (not cur[2] or '=' .. cur[2] ~= ARGV[2]) then return {-1} end
+redis.call('DEL', KEYS[1])
+local status = 2
+if expires > tonumber(ARGV[1]) then status = 1 end
+if cur[2] then return {status, cur[2]} end
+return {status}
+`;
+
+// Shared by both index scripts: drop members whose score (their record's expiresAt, or later)
+// has passed, then let the whole index expire with its newest member, so the index of a user
+// who stopped coming back disappears by itself. Done in the same script as the ZADD so that a
+// concurrent writer can never shorten the TTL below a member it just added.
+const PRUNE_AND_EXPIRE = `
+local now = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+local top = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if top[2] then
+  redis.call('PEXPIRE', KEYS[1], string.format('%.0f', math.max(1, math.ceil(tonumber(top[2]) - now))))
+end
+`;
+
+/**
+ * Adds a session to a user's index, scored by its expiresAt. The score only ever grows
+ * (ZADD GT, spelled out so Redis < 6.2 works too): a writer that lost its compare-and-set must
+ * not lower the score below the expiry the winner stored.
+ * KEYS[1] user index; ARGV[1] now, ARGV[2] score, ARGV[3] session key.
+ */
+export const INDEX_ADD = `
+local old = tonumber(redis.call('ZSCORE', KEYS[1], ARGV[3]))
+if not old or old < tonumber(ARGV[2]) then redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3]) end
+${PRUNE_AND_EXPIRE}
+return 1
+`;
+
+/**
+ * Prunes a user's index and returns its members (session keys).
+ * KEYS[1] user index; ARGV[1] now.
+ */
+export const INDEX_READ = `
+${PRUNE_AND_EXPIRE}
+return redis.call('ZRANGE', KEYS[1], 0, -1)
+`;
