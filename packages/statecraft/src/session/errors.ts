@@ -16,6 +16,8 @@ export const ERROR_CODES = {
   SESSION_REQUIRED: { status: 401, message: 'Authentication required' },
   /** The credential was valid once but has been revoked (logout, log out everywhere). */
   SESSION_REVOKED: { status: 401, message: 'The session was revoked' },
+  /** The strategy cannot do this (for example `revokeUser` in `stateless`: nothing server-side to end). */
+  STRATEGY_UNSUPPORTED: { status: 501, message: 'Not supported by this session strategy' },
   /** A request header carrying credentials is larger than the configured limit. */
   HEADER_TOO_LARGE: { status: 431, message: 'Request header too large' },
   /** The Set-Cookie this commit would send is larger than browsers keep (RFC 6265 §6.1). */
@@ -38,6 +40,8 @@ export const ERROR_CODES = {
   TOKEN_CLAIM: { status: 401, message: 'Token claim check failed' },
   /** A key given to the keyring is too short or of the wrong kind; raised at start-up. */
   TOKEN_KEY_INVALID: { status: 500, message: 'Invalid token key' },
+  /** A bus cannot carry this message (PostgreSQL NOTIFY: 8000 bytes or more, or a NUL character). */
+  BUS_MESSAGE_INVALID: { status: 500, message: 'The bus cannot carry this message' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type SessionErrorCode = keyof typeof ERROR_CODES;

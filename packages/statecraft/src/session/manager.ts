@@ -1,14 +1,18 @@
 /**
  * The session manager: `createSessions(strategy, options)` gives the one API every adapter and
- * handler uses, whichever strategy holds the state.
+ * handler uses, whichever strategy holds the state. It also carries revocations over the bus,
+ * so every instance learns at once that a session or a user was logged out.
  */
-import type { SessionInfo, Strategy, StrategyFactory } from '../strategies/types.js';
+import type { RevocationEvent, SessionInfo, Strategy, StrategyFactory } from '../strategies/types.js';
 import type { SessionsOptions } from './options.js';
 import { type ResolvedOptions, resolveOptions } from './options.js';
 import type { RequestMeta, SessionData } from './session.js';
 import { Session } from './session.js';
 import type { CredentialSource } from './transport.js';
 import { readCredential } from './transport.js';
+
+/** Bus channel of revocation events. */
+export const REVOCATION_CHANNEL = 'statecraft:revocations';
 
 export interface Sessions<D extends SessionData = SessionData> {
   /** The resolved options (cookie name, timeouts…), read-only. */
@@ -25,6 +29,13 @@ export interface Sessions<D extends SessionData = SessionData> {
   list(userId: string): Promise<SessionInfo[]>;
   /** Ends every session of a user ("log out everywhere"), optionally keeping one; resolves how many ended. */
   revokeUser(userId: string, opts?: { except?: Session<D> }): Promise<number>;
+  /**
+   * Calls `listener` for every revocation made on any instance (through the bus, or in this
+   * process without one). Returns a function that removes the listener.
+   */
+  onRevoked(listener: (e: RevocationEvent) => void): () => void;
+  /** Resolves once the bus subscription is active and the strategy has loaded what it needs. */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -45,11 +56,60 @@ export function createSessions<D extends SessionData = SessionData>(
 ): Sessions<D> {
   const o = resolveOptions(options);
   const s = strategy(o);
+  const listeners = new Set<(e: RevocationEvent) => void>();
+  const bus = o.bus;
+
+  function deliver(e: RevocationEvent): void {
+    s.applyRevocation?.(e);
+    for (const l of listeners) {
+      try {
+        l(e);
+      } catch {
+        // A listener's failure must not stop the others.
+      }
+    }
+  }
+
+  // Subscribe once; a failed subscription is retried by the next ready() call.
+  let subscribed: Promise<unknown> | null = null;
+  let unsubscribe: (() => Promise<void>) | null = null;
+  function subscribe(): Promise<unknown> {
+    if (!bus) return Promise.resolve();
+    subscribed ??= bus
+      .subscribe(REVOCATION_CHANNEL, (message) => {
+        try {
+          deliver(JSON.parse(message) as RevocationEvent);
+        } catch {
+          // Not a revocation event of ours.
+        }
+      })
+      .then((off) => {
+        unsubscribe = off;
+      })
+      .catch((e) => {
+        subscribed = null;
+        throw e;
+      });
+    return subscribed;
+  }
+  if (bus) {
+    subscribe().catch(() => {});
+    bus.onReconnect?.(() => {
+      s.resync?.().catch(() => {});
+    });
+  }
+
+  async function publish(e: RevocationEvent): Promise<void> {
+    if (bus) await bus.publish(REVOCATION_CHANNEL, JSON.stringify(e));
+    else deliver(e);
+  }
+
+  const ended = (handle: string) => publish({ kind: 'session', handle, at: o.clock.now() });
 
   async function loadCredential(credential: string | null, meta: RequestMeta = {}): Promise<Session<D>> {
-    if (credential === null) return new Session<D>(s, o, null, meta, false);
+    if (credential === null) return new Session<D>(s, o, null, meta, false, ended);
     const state = await s.load(credential);
-    return new Session<D>(s, o, state, meta, state === null);
+    return new Session<D>(s, o, state, meta, state === null, ended);
   }
 
   return {
@@ -57,12 +117,27 @@ export function createSessions<D extends SessionData = SessionData>(
     strategy: s,
     async load(req, meta) {
       const c = readCredential(req, o);
-      // A bearer credential that fails is never answered with a cookie-clearing header.
-      return c === null ? loadCredential(null, meta) : loadCredential(c.value, meta);
+      return loadCredential(c === null ? null : c.value, meta);
     },
     loadCredential,
     list: (userId) => s.list(userId),
-    revokeUser: (userId, opts) => s.revokeUser(userId, opts?.except?.internalId),
-    close: () => s.close(),
+    async revokeUser(userId, opts) {
+      const n = await s.revokeUser(userId, opts?.except?.internalId);
+      await publish({ kind: 'user', userId, at: o.clock.now() });
+      return n;
+    },
+    onRevoked(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async ready() {
+      await subscribe();
+      await s.resync?.();
+    },
+    async close() {
+      listeners.clear();
+      await unsubscribe?.();
+      await s.close();
+    },
   };
 }

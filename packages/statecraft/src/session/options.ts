@@ -24,7 +24,20 @@ export interface CookieOptions {
   persistent?: boolean;
 }
 
+/**
+ * What the manager needs of a bus (`statecraft/bus/*`): revocations made on one instance reach
+ * every instance (hybrid tokens are refused at once; WebSockets of the session are closed).
+ */
+export interface SessionBus {
+  publish(channel: string, message: string): Promise<void>;
+  subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>>;
+  /** Called after the bus reconnected, so missed revocations can be reloaded. */
+  onReconnect?(cb: () => void): void;
+}
+
 export interface SessionsOptions {
+  /** Carries revocations between instances. Needed by `hybrid` on more than one instance. */
+  bus?: SessionBus;
   /** Seconds without a request before a session ends. @default 1800 */
   idle?: number;
   /** Seconds after creation when a session ends, whatever its activity. @default 43200 */
@@ -49,6 +62,7 @@ export interface SessionsOptions {
 }
 
 export interface ResolvedOptions {
+  bus: SessionBus | undefined;
   idleMs: number;
   absoluteMs: number;
   touchAfterMs: number;
@@ -92,6 +106,7 @@ export function resolveOptions(o: SessionsOptions = {}): ResolvedOptions {
   const transport = o.transport ?? ['cookie'];
   if (transport.length === 0) throw new SessionError('INVALID_CONFIG', 'transport must name at least one');
   return {
+    bus: o.bus,
     idleMs: idle * 1000,
     absoluteMs: absolute * 1000,
     touchAfterMs: touchAfter * 1000,

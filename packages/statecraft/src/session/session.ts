@@ -45,6 +45,7 @@ export class Session<D extends SessionData = SessionData> {
     state: SessionState | null,
     private readonly meta: RequestMeta,
     staleCredential: boolean,
+    private readonly onEnded: (handle: string) => Promise<void>,
   ) {
     this.#state = state ?? this.#fresh(null, {});
     this.#clear = staleCredential;
@@ -146,7 +147,12 @@ export class Session<D extends SessionData = SessionData> {
    * fixation). The old id is ended in the store at once. Data is kept unless `keepData: false`.
    */
   async login(userId: string, opts: { keepData?: boolean } = {}): Promise<void> {
-    if (typeof userId !== 'string' || userId.length === 0 || userId.length > 256) {
+    if (
+      typeof userId !== 'string' ||
+      userId.length === 0 ||
+      userId.length > 256 ||
+      userId.startsWith('~statecraft~')
+    ) {
       throw new SessionError('INVALID_CONFIG', 'userId must be a non-empty string of at most 256 characters');
     }
     const data = opts.keepData === false ? {} : this.#state.data;
@@ -176,6 +182,7 @@ export class Session<D extends SessionData = SessionData> {
   async #end(): Promise<void> {
     if (this.#state.version > 0) {
       await this.strategy.destroy(this.#state);
+      await this.onEnded(this.handle);
       this.#clear = true;
     }
     this.#handle = null;
@@ -212,9 +219,12 @@ export class Session<D extends SessionData = SessionData> {
       this.#clear = false;
       return this.#issue(credential, state.expiresAt - now);
     }
-    if (s.version > 0 && !this.#noTouch && now - s.lastSeenAt >= this.o.touchAfterMs) {
-      s.lastSeenAt = now;
-      s.expiresAt = Math.min(now + this.o.idleMs, s.absoluteExpiresAt);
+    const due = !this.#noTouch && now - s.lastSeenAt >= this.o.touchAfterMs;
+    if (s.version > 0 && (due || s.reissue)) {
+      if (due) {
+        s.lastSeenAt = now;
+        s.expiresAt = Math.min(now + this.o.idleMs, s.absoluteExpiresAt);
+      }
       const credential = await this.strategy.touch(s);
       return credential === null ? NOTHING : this.#issue(credential, s.expiresAt - now);
     }

@@ -19,6 +19,8 @@ export interface SessionState {
   absoluteExpiresAt: number;
   ip: string | null;
   userAgent: string | null;
+  /** Set by a strategy when the credential must be re-issued even if nothing changed (key rotation, refresh). */
+  reissue?: boolean;
 }
 
 /** One change a handler made, kept so a commit can replay it on a newer version. */
@@ -39,6 +41,11 @@ export interface SessionInfo {
   userAgent: string | null;
 }
 
+/** "This session / every session of this user, as of `at` (ms), is ended": carried by the bus. */
+export type RevocationEvent =
+  | { kind: 'session'; handle: string; at: number }
+  | { kind: 'user'; userId: string; at: number };
+
 export interface Strategy {
   readonly kind: 'stateful' | 'stateless' | 'hybrid';
   /** State for a credential, or null when it is unknown, malformed or expired. */
@@ -57,6 +64,10 @@ export interface Strategy {
   /** Ends every session of a user except the one with this id; resolves how many ended. */
   revokeUser(userId: string, exceptId?: string): Promise<number>;
   close(): Promise<void>;
+  /** Learns of a revocation made by any instance (hybrid: refuse tokens issued before it). */
+  applyRevocation?(e: RevocationEvent): void;
+  /** Reloads what may have been missed while the bus was disconnected, and loads it at start. */
+  resync?(): Promise<void>;
 }
 
 /** What `stateful({...})` and friends return: bound to the manager's resolved options. */

@@ -1,0 +1,218 @@
+/**
+ * Hybrid strategy: stateless web servers in front of a stateful session server. The client
+ * holds a short-lived access token (verified with no store round trip) joined to the session
+ * id; the store holds the session and is the only thing that can refresh the token. Writes go
+ * to the store with compare-and-set (no lost updates), then a new token is issued.
+ *
+ * Revocation is immediate: logout and revokeUser delete from the store, record a marker
+ * ("tokens of this session/user issued before `at` must be refreshed") and the manager
+ * publishes it on the bus, so every instance sends those tokens back to the store, where the
+ * session no longer exists. Markers are kept in the store as records of a reserved user for
+ * as long as a token can live, so an instance that (re)starts loads them and does not reopen a
+ * revoked session.
+ */
+import { isSessionError } from '../session/errors.js';
+import { isWellFormedId, storeKey } from '../session/id.js';
+import type { ResolvedOptions } from '../session/options.js';
+import type { SessionRecord, Store } from '../stores/types.js';
+import { StatefulStrategy } from './stateful.js';
+import {
+  stateFromClaims,
+  type TokenClaims,
+  type TokenCodec,
+  type TokenOptions,
+  tokenCodec,
+} from './token-claims.js';
+import type {
+  Change,
+  RevocationEvent,
+  SessionInfo,
+  SessionState,
+  Strategy,
+  StrategyFactory,
+} from './types.js';
+
+export interface HybridOptions extends TokenOptions {
+  store: Store;
+  /** Seconds an access token is trusted without asking the store. @default 300 */
+  accessTtl?: number;
+}
+
+/** The user id under which revocation markers are stored; `login()` refuses it. */
+export const REVOCATIONS_USER = '~statecraft~revocations';
+const SEP = '~';
+
+/**
+ * @example
+ * const sessions = createSessions(
+ *   hybrid({ store: redisStore(), keys: [{ kid: 'k1', alg: 'HS256', secret }], format: 'jws' }),
+ *   { bus: redisBus() },
+ * )
+ */
+export function hybrid(h: HybridOptions): StrategyFactory {
+  return (o) => new HybridStrategy(h, tokenCodec(h, o), o);
+}
+
+export class HybridStrategy implements Strategy {
+  readonly kind = 'hybrid' as const;
+  private readonly inner: StatefulStrategy;
+  private readonly accessMs: number;
+  /** handle → latest revocation time; userId → latest revocation time. */
+  private readonly revokedSessions = new Map<string, number>();
+  private readonly revokedUsers = new Map<string, number>();
+  private loaded = false;
+  private loading: Promise<void> | null = null;
+
+  constructor(
+    private readonly h: HybridOptions,
+    private readonly tokens: TokenCodec,
+    private readonly o: ResolvedOptions,
+  ) {
+    this.inner = new StatefulStrategy(h.store, o);
+    this.accessMs = (h.accessTtl ?? 300) * 1000;
+  }
+
+  /** How long a marker must be kept: every token issued before it has expired by then. */
+  private get markerTtl(): number {
+    return this.accessMs + (this.h.leeway ?? 0) * 1000 + 1000;
+  }
+
+  applyRevocation(e: RevocationEvent): void {
+    const map = e.kind === 'session' ? this.revokedSessions : this.revokedUsers;
+    const id = e.kind === 'session' ? e.handle : e.userId;
+    if ((map.get(id) ?? 0) < e.at) map.set(id, e.at);
+    this.prune();
+  }
+
+  private prune(): void {
+    const cutoff = this.o.clock.now() - this.markerTtl;
+    for (const map of [this.revokedSessions, this.revokedUsers]) {
+      if (map.size < 256) continue;
+      for (const [k, at] of map) if (at < cutoff) map.delete(k);
+    }
+  }
+
+  async resync(): Promise<void> {
+    const markers = await this.h.store.listByUser(REVOCATIONS_USER);
+    for (const m of markers) {
+      try {
+        this.applyRevocation(JSON.parse(m.data) as RevocationEvent);
+      } catch {
+        // A marker that does not parse was not written by this library: ignore it.
+      }
+    }
+    this.loaded = true;
+  }
+
+  private ready(): Promise<void> | null {
+    if (this.loaded) return null;
+    this.loading ??= this.resync().finally(() => {
+      this.loading = null;
+    });
+    return this.loading;
+  }
+
+  private mustRefresh(c: TokenClaims): boolean {
+    const s = this.revokedSessions.get(c.sid);
+    if (s !== undefined && s >= c.t) return true;
+    if (c.sub === undefined) return false;
+    const u = this.revokedUsers.get(c.sub);
+    return u !== undefined && u >= c.t;
+  }
+
+  async load(credential: string): Promise<SessionState | null> {
+    const sep = credential.lastIndexOf(SEP);
+    if (sep <= 0) return null;
+    const id = credential.slice(sep + 1);
+    if (!isWellFormedId(id)) return null;
+    const wait = this.ready();
+    if (wait) await wait;
+    const handle = storeKey(id);
+    let claims: TokenClaims | null = null;
+    let stale = false;
+    try {
+      ({ claims, stale } = this.tokens.read(credential.slice(0, sep)));
+    } catch (e) {
+      // An expired access token is the normal path to a refresh; anything else is refused.
+      if (!isSessionError(e, 'TOKEN_EXPIRED')) return null;
+    }
+    if (claims !== null) {
+      // The token must belong to the id it travels with: no splicing of two credentials.
+      if (claims.sid !== handle) return null;
+      if (!this.mustRefresh(claims)) {
+        try {
+          const state = stateFromClaims(id, claims, this.tokens.data(claims));
+          const now = this.o.clock.now();
+          if (state.expiresAt <= now || state.absoluteExpiresAt <= now) return null;
+          if (stale) state.reissue = true;
+          return state;
+        } catch {
+          return null;
+        }
+      }
+    }
+    // Refresh from the store: the session server decides whether the session still exists.
+    const state = await this.inner.load(id);
+    if (state !== null) state.reissue = true;
+    return state;
+  }
+
+  private credential(state: SessionState): string {
+    const tokenExp = Math.min(this.o.clock.now() + this.accessMs, state.expiresAt);
+    return this.tokens.issue(state, storeKey(state.id), tokenExp) + SEP + state.id;
+  }
+
+  async save(
+    state: SessionState,
+    changes: readonly Change[],
+  ): Promise<{ state: SessionState; credential: string }> {
+    const saved = await this.inner.save(state, changes);
+    saved.state.reissue = false;
+    return { state: saved.state, credential: this.credential(saved.state) };
+  }
+
+  async touch(state: SessionState): Promise<string | null> {
+    await this.inner.touch(state);
+    state.reissue = false;
+    return this.credential(state);
+  }
+
+  private async mark(e: RevocationEvent): Promise<void> {
+    this.applyRevocation(e);
+    const id = e.kind === 'session' ? e.handle : storeKey(e.userId);
+    const expiresAt = e.at + this.markerTtl;
+    const marker: SessionRecord = {
+      key: `rv:${e.kind}:${id}:${e.at}`,
+      userId: REVOCATIONS_USER,
+      data: JSON.stringify(e),
+      version: 1,
+      schema: 0,
+      createdAt: e.at,
+      lastSeenAt: e.at,
+      expiresAt,
+      absoluteExpiresAt: expiresAt,
+      ip: null,
+      userAgent: null,
+    };
+    await this.h.store.set(marker, 0);
+  }
+
+  async destroy(state: SessionState): Promise<void> {
+    await this.inner.destroy(state);
+    await this.mark({ kind: 'session', handle: storeKey(state.id), at: this.o.clock.now() });
+  }
+
+  list(userId: string): Promise<SessionInfo[]> {
+    return userId === REVOCATIONS_USER ? Promise.resolve([]) : this.inner.list(userId);
+  }
+
+  async revokeUser(userId: string, exceptId?: string): Promise<number> {
+    const n = await this.inner.revokeUser(userId, exceptId);
+    await this.mark({ kind: 'user', userId, at: this.o.clock.now() });
+    return n;
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
