@@ -3,6 +3,7 @@
  * Stores and adapters live on their own subpaths (`statecraft/stores/redis`, …).
  */
 
+export type { Bus, BusHandler, BusOptions } from './bus/types.js';
 export type { Codec } from './codec/index.js';
 export { defaultCodec } from './codec/index.js';
 export type { Clock, ManualClock } from './platform/clock.js';

@@ -4,6 +4,7 @@
  * so every instance learns at once that a session or a user was logged out.
  */
 import type { RevocationEvent, SessionInfo, Strategy, StrategyFactory } from '../strategies/types.js';
+import { SessionError } from './errors.js';
 import type { SessionsOptions } from './options.js';
 import { type ResolvedOptions, resolveOptions } from './options.js';
 import type { RequestMeta, SessionData } from './session.js';
@@ -29,6 +30,19 @@ export interface Sessions<D extends SessionData = SessionData> {
   list(userId: string): Promise<SessionInfo[]>;
   /** Ends every session of a user ("log out everywhere"), optionally keeping one; resolves how many ended. */
   revokeUser(userId: string, opts?: { except?: Session<D> }): Promise<number>;
+  /** Ends one session by the handle `list` reported ("sign out that device"). */
+  revokeSession(handle: string): Promise<boolean>;
+  /**
+   * Changes every live session of a user from server code (outside their requests): a role
+   * change is seen on the user's next request, on every instance. `shared`: written to the
+   * store; `hybrid`: written to the store and the bus makes every instance refresh the user's
+   * tokens; `stateless`: refused with `STRATEGY_UNSUPPORTED` (the data lives in the client's token).
+   * Resolves how many sessions were changed.
+   *
+   * @example
+   * await sessions.updateUser('ada', (data) => { data.role = 'admin' })
+   */
+  updateUser(userId: string, fn: (data: Partial<D>) => void): Promise<number>;
   /**
    * Calls `listener` for every revocation made on any instance (through the bus, or in this
    * process without one). Returns a function that removes the listener.
@@ -56,11 +70,15 @@ export function createSessions<D extends SessionData = SessionData>(
 ): Sessions<D> {
   const o = resolveOptions(options);
   const s = strategy(o);
+  if (o.maxPerUser && s.kind === 'stateless') {
+    throw new SessionError('INVALID_CONFIG', 'maxPerUser needs a strategy with a store');
+  }
   const listeners = new Set<(e: RevocationEvent) => void>();
   const bus = o.bus;
 
   function deliver(e: RevocationEvent): void {
     s.applyRevocation?.(e);
+    if (e.kind === 'refresh') return;
     for (const l of listeners) {
       try {
         l(e);
@@ -73,6 +91,7 @@ export function createSessions<D extends SessionData = SessionData>(
   // Subscribe once; a failed subscription is retried by the next ready() call.
   let subscribed: Promise<unknown> | null = null;
   let unsubscribe: (() => Promise<void>) | null = null;
+  let closed = false;
   function subscribe(): Promise<unknown> {
     if (!bus) return Promise.resolve();
     subscribed ??= bus
@@ -87,7 +106,9 @@ export function createSessions<D extends SessionData = SessionData>(
         unsubscribe = off;
       })
       .catch((e) => {
+        // The bus was down at start: try again by itself, so revocations flow once it answers.
         subscribed = null;
+        if (!closed) setTimeout(() => subscribe().catch(() => {}), 500).unref();
         throw e;
       });
     return subscribed;
@@ -126,6 +147,16 @@ export function createSessions<D extends SessionData = SessionData>(
       await publish({ kind: 'user', userId, at: o.clock.now() });
       return n;
     },
+    async revokeSession(handle) {
+      const existed = await s.revokeSession(handle);
+      await publish({ kind: 'session', handle, at: o.clock.now() });
+      return existed;
+    },
+    async updateUser(userId, fn) {
+      const n = await s.updateUser(userId, fn as (data: Record<string, unknown>) => void);
+      if (s.kind === 'hybrid') await publish({ kind: 'refresh', userId, at: o.clock.now() });
+      return n;
+    },
     onRevoked(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -135,6 +166,7 @@ export function createSessions<D extends SessionData = SessionData>(
       await s.resync?.();
     },
     async close() {
+      closed = true;
       listeners.clear();
       await unsubscribe?.();
       await s.close();

@@ -52,6 +52,12 @@ export interface SessionsOptions {
   transport?: ReadonlyArray<'cookie' | 'bearer'>;
   /** Largest `Cookie` or `Authorization` header read, checked before parsing. @default 8192 */
   maxHeaderBytes?: number;
+  /**
+   * At most `limit` live sessions per user. On a login past it, `evict-oldest` ends the user's
+   * oldest sessions; `refuse` ends the new one and fails the login with `SESSION_LIMIT`.
+   * Concurrent logins never leave more than `limit`. Not available in `stateless`.
+   */
+  maxPerUser?: { limit: number; onLimit?: 'evict-oldest' | 'refuse' };
   /** Compare-and-set attempts before `SESSION_CONFLICT`. @default 100 */
   maxConflictRetries?: number;
   /** Called when stored data has an older schema than the codec's. Return the upgraded data. */
@@ -73,6 +79,7 @@ export interface ResolvedOptions {
   transport: ReadonlyArray<'cookie' | 'bearer'>;
   maxHeaderBytes: number;
   maxConflictRetries: number;
+  maxPerUser: { limit: number; onLimit: 'evict-oldest' | 'refuse' } | undefined;
   migrate: ((data: Record<string, unknown>, fromSchema: number) => Record<string, unknown>) | undefined;
   codec: Codec;
   clock: Clock;
@@ -117,6 +124,10 @@ export function resolveOptions(o: SessionsOptions = {}): ResolvedOptions {
     transport,
     maxHeaderBytes: positive('maxHeaderBytes', o.maxHeaderBytes ?? 8192),
     maxConflictRetries: positive('maxConflictRetries', o.maxConflictRetries ?? 100),
+    maxPerUser: o.maxPerUser && {
+      limit: positive('maxPerUser.limit', o.maxPerUser.limit),
+      onLimit: o.maxPerUser.onLimit ?? 'evict-oldest',
+    },
     migrate: o.migrate,
     codec: o.codec ?? defaultCodec,
     clock: o.clock ?? systemClock,

@@ -35,6 +35,8 @@ export class Session<D extends SessionData = SessionData> {
   /** The request carried a credential that must be cleared unless a new one replaces it. */
   #clear: boolean;
   #noTouch = false;
+  /** This commit persists a login (or regeneration): enforce the per-user cap after it. */
+  #loggedIn = false;
   #committing: Promise<CommitResult> | null = null;
   #handle: string | null = null;
 
@@ -160,6 +162,7 @@ export class Session<D extends SessionData = SessionData> {
     this.#state = this.#fresh(userId, data);
     this.#changes = [];
     this.#dirty = true;
+    this.#loggedIn = true;
   }
 
   /** A new id for the same user and data (after a privilege change); the old id ends. */
@@ -217,6 +220,10 @@ export class Session<D extends SessionData = SessionData> {
       this.#changes = [];
       this.#dirty = false;
       this.#clear = false;
+      if (this.#loggedIn) {
+        this.#loggedIn = false;
+        await this.#enforceCap(state);
+      }
       return this.#issue(credential, state.expiresAt - now);
     }
     const due = !this.#noTouch && now - s.lastSeenAt >= this.o.touchAfterMs;
@@ -233,6 +240,33 @@ export class Session<D extends SessionData = SessionData> {
       return { setCookie: this.o.transport.includes('cookie') ? clearCookie(this.o) : null, token: null };
     }
     return NOTHING;
+  }
+
+  /**
+   * Keeps at most `maxPerUser.limit` sessions. Runs after the new session is stored, against
+   * the index. Sessions are ranked by one total order (creation time, then handle), so
+   * concurrent logins agree on who survives and never leave more than the limit: `evict-oldest`
+   * keeps the newest `limit` and ends the others; `refuse` keeps the oldest `limit`, and a login
+   * ranked past them ends its own new session and fails with `SESSION_LIMIT`.
+   */
+  async #enforceCap(state: SessionState): Promise<void> {
+    const cap = this.o.maxPerUser;
+    if (!cap || state.userId === null) return;
+    const all = await this.strategy.list(state.userId);
+    if (all.length <= cap.limit) return;
+    all.sort((a, b) => a.createdAt - b.createdAt || (a.handle < b.handle ? -1 : 1));
+    const mine = this.handle;
+    if (cap.onLimit === 'refuse') {
+      if (all.findIndex((s) => s.handle === mine) < cap.limit) return;
+      await this.strategy.destroy(state);
+      await this.onEnded(mine);
+      this.#state = this.#fresh(null, {});
+      this.#handle = null;
+      throw new SessionError('SESSION_LIMIT');
+    }
+    for (const s of all.slice(0, all.length - cap.limit)) {
+      if (await this.strategy.revokeSession(s.handle)) await this.onEnded(s.handle);
+    }
   }
 
   #issue(credential: string, maxAgeMs: number): CommitResult {

@@ -78,6 +78,9 @@ export class HybridStrategy implements Strategy {
   }
 
   applyRevocation(e: RevocationEvent): void {
+    // A user revocation and a server-side change of the user's data both send that user's
+    // older tokens back to the store: one refuses them (the sessions are gone), the other
+    // re-issues them with the new data.
     const map = e.kind === 'session' ? this.revokedSessions : this.revokedUsers;
     const id = e.kind === 'session' ? e.handle : e.userId;
     if ((map.get(id) ?? 0) < e.at) map.set(id, e.at);
@@ -209,6 +212,18 @@ export class HybridStrategy implements Strategy {
   async revokeUser(userId: string, exceptId?: string): Promise<number> {
     const n = await this.inner.revokeUser(userId, exceptId);
     await this.mark({ kind: 'user', userId, at: this.o.clock.now() });
+    return n;
+  }
+
+  async revokeSession(handle: string): Promise<boolean> {
+    const existed = await this.inner.revokeSession(handle);
+    await this.mark({ kind: 'session', handle, at: this.o.clock.now() });
+    return existed;
+  }
+
+  async updateUser(userId: string, fn: (data: Record<string, unknown>) => void): Promise<number> {
+    const n = await this.inner.updateUser(userId, fn);
+    await this.mark({ kind: 'refresh', userId, at: this.o.clock.now() });
     return n;
   }
 

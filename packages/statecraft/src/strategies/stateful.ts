@@ -143,6 +143,38 @@ export class StatefulStrategy implements Strategy {
     return (await this.store.listByUser(userId)).map(recordToInfo);
   }
 
+  async revokeSession(handle: string): Promise<boolean> {
+    return this.store.delete(handle);
+  }
+
+  async updateUser(userId: string, fn: (data: Record<string, unknown>) => void): Promise<number> {
+    let n = 0;
+    for (const r of await this.store.listByUser(userId)) {
+      if (await this.updateKey(r.key, fn)) n++;
+    }
+    return n;
+  }
+
+  /** Compare-and-set loop on one record by its key; false when it is gone or undecodable. */
+  private async updateKey(key: string, fn: (data: Record<string, unknown>) => void): Promise<boolean> {
+    for (let attempt = 0; attempt < this.o.maxConflictRetries; attempt++) {
+      const r = await this.store.get(key);
+      if (r === null) return false;
+      const state = this.decode('', r);
+      if (state === null) return false;
+      fn(state.data);
+      const next = {
+        ...r,
+        data: this.o.codec.encode(state.data),
+        schema: this.o.codec.schema,
+        version: r.version + 1,
+      };
+      if (await this.store.set(next, r.version)) return true;
+      await backoff(attempt);
+    }
+    throw new SessionError('SESSION_CONFLICT');
+  }
+
   revokeUser(userId: string, exceptId?: string): Promise<number> {
     return this.store.deleteByUser(userId, exceptId === undefined ? undefined : storeKey(exceptId));
   }

@@ -74,5 +74,16 @@ export class StatelessStrategy implements Strategy {
     throw new SessionError('STRATEGY_UNSUPPORTED', 'stateless tokens cannot be revoked before they expire');
   }
 
+  async revokeSession(): Promise<boolean> {
+    throw new SessionError('STRATEGY_UNSUPPORTED', 'stateless tokens cannot be revoked before they expire');
+  }
+
+  async updateUser(): Promise<number> {
+    throw new SessionError(
+      'STRATEGY_UNSUPPORTED',
+      'stateless sessions live in tokens the server cannot reach',
+    );
+  }
+
   async close(): Promise<void> {}
 }

@@ -44,7 +44,9 @@ export interface SessionInfo {
 /** "This session / every session of this user, as of `at` (ms), is ended": carried by the bus. */
 export type RevocationEvent =
   | { kind: 'session'; handle: string; at: number }
-  | { kind: 'user'; userId: string; at: number };
+  | { kind: 'user'; userId: string; at: number }
+  /** Not a revocation: the user's sessions were changed server-side; tokens must be refreshed. */
+  | { kind: 'refresh'; userId: string; at: number };
 
 export interface Strategy {
   readonly kind: 'stateful' | 'stateless' | 'hybrid';
@@ -63,6 +65,14 @@ export interface Strategy {
   list(userId: string): Promise<SessionInfo[]>;
   /** Ends every session of a user except the one with this id; resolves how many ended. */
   revokeUser(userId: string, exceptId?: string): Promise<number>;
+  /** Ends one session by its handle (from `list`); resolves whether it existed. */
+  revokeSession(handle: string): Promise<boolean>;
+  /**
+   * Changes every live session of a user from server code (a role change, an admin edit).
+   * `fn` gets each session's data and changes it in place; compare-and-set as for commits.
+   * Resolves how many sessions were changed.
+   */
+  updateUser(userId: string, fn: (data: Record<string, unknown>) => void): Promise<number>;
   close(): Promise<void>;
   /** Learns of a revocation made by any instance (hybrid: refuse tokens issued before it). */
   applyRevocation?(e: RevocationEvent): void;
