@@ -20,6 +20,8 @@ export const ERROR_CODES = {
   STRATEGY_UNSUPPORTED: { status: 501, message: 'Not supported by this session strategy' },
   /** A login would exceed `maxPerUser` and the policy is `refuse`. */
   SESSION_LIMIT: { status: 429, message: 'Too many sessions for this user' },
+  /** A cookie-authenticated WebSocket upgrade came from another origin (cross-site WebSocket hijacking). */
+  ORIGIN_FORBIDDEN: { status: 403, message: 'Origin not allowed' },
   /** A request header carrying credentials is larger than the configured limit. */
   HEADER_TOO_LARGE: { status: 431, message: 'Request header too large' },
   /** The Set-Cookie this commit would send is larger than browsers keep (RFC 6265 §6.1). */

@@ -70,6 +70,12 @@ export function createSessions<D extends SessionData = SessionData>(
 ): Sessions<D> {
   const o = resolveOptions(options);
   const s = strategy(o);
+  s.notify = (e) => {
+    publish(e).catch(() => {});
+  };
+  s.notify = (e) => {
+    publish(e).catch(() => {});
+  };
   if (o.maxPerUser && s.kind === 'stateless') {
     throw new SessionError('INVALID_CONFIG', 'maxPerUser needs a strategy with a store');
   }

@@ -12,9 +12,10 @@
  * revoked session.
  */
 import { isSessionError } from '../session/errors.js';
-import { isWellFormedId, storeKey } from '../session/id.js';
+import { isWellFormedId, newSessionId, storeKey } from '../session/id.js';
 import type { ResolvedOptions } from '../session/options.js';
 import type { SessionRecord, Store } from '../stores/types.js';
+import { endChain, openSuccessor, TOMBSTONE, tombstone } from './rotation.js';
 import { StatefulStrategy } from './stateful.js';
 import {
   stateFromClaims,
@@ -31,11 +32,19 @@ import type {
   Strategy,
   StrategyFactory,
 } from './types.js';
+import { applyChange } from './types.js';
 
 export interface HybridOptions extends TokenOptions {
   store: Store;
   /** Seconds an access token is trusted without asking the store. @default 300 */
   accessTtl?: number;
+  /**
+   * Refresh rotation: every refresh moves the session to a new id. Requests racing a refresh
+   * with the old credential within `grace` seconds join the same successor; the old credential
+   * presented after that ends the whole session and is reported (`reason: 'reuse'`).
+   * `false` keeps one id for the session's life. @default { grace: 10 }
+   */
+  rotation?: false | { grace?: number };
 }
 
 /** The user id under which revocation markers are stored; `login()` refuses it. */
@@ -61,6 +70,9 @@ export class HybridStrategy implements Strategy {
   private readonly revokedSessions = new Map<string, number>();
   private readonly revokedUsers = new Map<string, number>();
   private loaded = false;
+  /** Grace window of refresh rotation in ms, or null when rotation is off. */
+  private readonly graceMs: number | null;
+  notify?: (e: RevocationEvent) => void;
   private loading: Promise<void> | null = null;
 
   constructor(
@@ -70,6 +82,7 @@ export class HybridStrategy implements Strategy {
   ) {
     this.inner = new StatefulStrategy(h.store, o);
     this.accessMs = (h.accessTtl ?? 300) * 1000;
+    this.graceMs = h.rotation === false ? null : (h.rotation?.grace ?? 10) * 1000;
   }
 
   /** How long a marker must be kept: every token issued before it has expired by then. */
@@ -146,18 +159,64 @@ export class HybridStrategy implements Strategy {
         try {
           const state = stateFromClaims(id, claims, this.tokens.data(claims));
           const now = this.o.clock.now();
-          if (state.expiresAt <= now || state.absoluteExpiresAt <= now) return null;
-          if (stale) state.reissue = true;
-          return state;
+          if (state.absoluteExpiresAt <= now) return null;
+          // Past the idle expiry this token saw: another tab may have slid it since; ask the store.
+          if (state.expiresAt > now) {
+            if (stale) state.reissue = true;
+            return state;
+          }
         } catch {
           return null;
         }
       }
     }
     // Refresh from the store: the session server decides whether the session still exists.
-    const state = await this.inner.load(id);
-    if (state !== null) state.reissue = true;
-    return state;
+    return this.refresh(id);
+  }
+
+  /**
+   * The session behind `id` from the store, rotated to a new id when rotation is on and
+   * `rotate` (a successor reached through a tombstone is not rotated again: racing requests
+   * must all land on the same one).
+   */
+  private async refresh(id: string, rotate = true): Promise<SessionState | null> {
+    const store = this.h.store;
+    const key = storeKey(id);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const r = await store.get(key);
+      if (r === null) return null;
+      if (r.schema === TOMBSTONE) return this.follow(id, r.createdAt, r.data);
+      const state = this.inner.decode(id, r);
+      if (state === null) return null;
+      state.reissue = true;
+      if (this.graceMs === null || !rotate) return state;
+      // Rotate: the successor first, then the tombstone, by compare-and-set on the old record.
+      const successor = { ...state, id: newSessionId(this.o.random), version: 0 };
+      const saved = await this.inner.save(successor, []);
+      const now = this.o.clock.now();
+      if (await store.set(tombstone(r, id, successor.id, now, this.o.random), r.version)) {
+        saved.state.reissue = true;
+        return saved.state;
+      }
+      // Another request rotated or wrote first: drop our successor and look again.
+      await store.delete(storeKey(successor.id));
+    }
+    return null;
+  }
+
+  /** The old credential of a rotated session: join the successor in the grace window, else end it all. */
+  private async follow(id: string, rotatedAt: number, sealed: string): Promise<SessionState | null> {
+    const successorId = openSuccessor(sealed, id);
+    if (successorId === null) return null;
+    if (this.graceMs !== null && this.o.clock.now() - rotatedAt <= this.graceMs)
+      return this.refresh(successorId, false);
+    // Presented again after the grace window: two parties hold this session. End the chain.
+    const ended = await endChain(this.h.store, id);
+    for (const handle of ended) {
+      await this.mark({ kind: 'session', handle, at: this.o.clock.now() });
+      this.notify?.({ kind: 'session', handle, at: this.o.clock.now(), reason: 'reuse' });
+    }
+    return null;
   }
 
   private credential(state: SessionState): string {
@@ -169,7 +228,18 @@ export class HybridStrategy implements Strategy {
     state: SessionState,
     changes: readonly Change[],
   ): Promise<{ state: SessionState; credential: string }> {
-    const saved = await this.inner.save(state, changes);
+    let saved: { state: SessionState };
+    try {
+      saved = await this.inner.save(state, changes);
+    } catch (e) {
+      // A parallel request rotated this session while we held the old credential: write to
+      // the successor instead of failing (no false logout within the grace window).
+      if (!isSessionError(e, 'SESSION_REVOKED') || state.version === 0) throw e;
+      const successor = await this.refresh(state.id);
+      if (successor === null || successor.id === state.id) throw e;
+      for (const c of changes) applyChange(successor.data, c);
+      saved = await this.inner.save({ ...successor, userId: state.userId }, changes);
+    }
     saved.state.reissue = false;
     return { state: saved.state, credential: this.credential(saved.state) };
   }
@@ -201,8 +271,11 @@ export class HybridStrategy implements Strategy {
   }
 
   async destroy(state: SessionState): Promise<void> {
-    await this.inner.destroy(state);
-    await this.mark({ kind: 'session', handle: storeKey(state.id), at: this.o.clock.now() });
+    // Logging out with a credential that was rotated meanwhile ends its successor too.
+    const ended = await endChain(this.h.store, state.id);
+    const now = this.o.clock.now();
+    for (const handle of new Set([storeKey(state.id), ...ended]))
+      await this.mark({ kind: 'session', handle, at: now });
   }
 
   list(userId: string): Promise<SessionInfo[]> {

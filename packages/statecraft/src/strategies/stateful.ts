@@ -8,6 +8,7 @@ import { SessionError } from '../session/errors.js';
 import { isWellFormedId, storeKey } from '../session/id.js';
 import type { ResolvedOptions } from '../session/options.js';
 import type { SessionRecord, Store } from '../stores/types.js';
+import { TOMBSTONE } from './rotation.js';
 import type { Change, SessionInfo, SessionState, Strategy, StrategyFactory } from './types.js';
 import { applyChange } from './types.js';
 
@@ -52,7 +53,7 @@ export class StatefulStrategy implements Strategy {
   /** Decodes a record; data that fails to decode counts as no session (never a 500). */
   decode(id: string, r: SessionRecord): SessionState | null {
     const now = this.o.clock.now();
-    if (r.expiresAt <= now || r.absoluteExpiresAt <= now) return null;
+    if (r.expiresAt <= now || r.absoluteExpiresAt <= now || r.schema === TOMBSTONE) return null;
     let data: Record<string, unknown>;
     try {
       data = this.o.codec.decode(r.data);

@@ -43,7 +43,8 @@ export interface SessionInfo {
 
 /** "This session / every session of this user, as of `at` (ms), is ended": carried by the bus. */
 export type RevocationEvent =
-  | { kind: 'session'; handle: string; at: number }
+  /** `reason: 'reuse'`: a rotated refresh credential came back after the grace window (theft suspected). */
+  | { kind: 'session'; handle: string; at: number; reason?: 'reuse' }
   | { kind: 'user'; userId: string; at: number }
   /** Not a revocation: the user's sessions were changed server-side; tokens must be refreshed. */
   | { kind: 'refresh'; userId: string; at: number };
@@ -76,6 +77,8 @@ export interface Strategy {
   close(): Promise<void>;
   /** Learns of a revocation made by any instance (hybrid: refuse tokens issued before it). */
   applyRevocation?(e: RevocationEvent): void;
+  /** Set by the manager: how a strategy announces a revocation it decided on its own (refresh reuse). */
+  notify?: (e: RevocationEvent) => void;
   /** Reloads what may have been missed while the bus was disconnected, and loads it at start. */
   resync?(): Promise<void>;
 }

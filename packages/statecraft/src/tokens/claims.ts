@@ -30,10 +30,17 @@ export function checkVerifyOptions(opts: VerifyOptions): void {
  * keeps one kind of token from being accepted as another). `actual` is already normalised.
  */
 export function checkTyp(actual: string | undefined, expected: string | undefined): void {
-  if (expected !== undefined && actual !== normalizeTyp(expected)) {
-    throw new SessionError('TOKEN_CLAIM', 'Unexpected typ');
+  if (expected === undefined) return;
+  // Callers pass the same type on every request: normalise it once.
+  if (expected !== lastTyp) {
+    lastTyp = expected;
+    lastNormalized = normalizeTyp(expected);
   }
+  if (actual !== lastNormalized) throw new SessionError('TOKEN_CLAIM', 'Unexpected typ');
 }
+
+let lastTyp: string | undefined;
+let lastNormalized = '';
 
 /**
  * Checks registered claims against the options and the clock:

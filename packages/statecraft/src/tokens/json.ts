@@ -15,7 +15,7 @@ export function decodeJsonObject(segment: string): Record<string, unknown> {
 /**
  * Parses bytes as a JSON object. Refuses:
  * - bytes that are not UTF-8 (RFC 8725 §3.7; RFC 8259 §8.1), rather than replacing them;
- * - text that is not JSON, or JSON that is not an object (RFC 7519 §7.2 steps 3 and 10).
+ * - text that is not JSON, or JSON that is not an object (RFC 7519 §7.2 steps 4 and 10).
  * Duplicate member names keep the last one, as RFC 7515 §4 and RFC 7519 §4 allow.
  */
 export function parseJsonObject(bytes: Buffer): Record<string, unknown> {

@@ -27,7 +27,8 @@ const HS256_CHARS = 43;
 const ED25519_CHARS = 86;
 
 // Scratch space for comparing HMACs: verification is synchronous, so one pair serves every
-// call and no Buffer is allocated per token.
+// call and no Buffer is allocated per token. Not cleared after use: the MAC also exists as a
+// string on the heap until collected, so clearing these would protect nothing.
 const expected = Buffer.alloc(32);
 const presented = Buffer.alloc(32);
 
@@ -90,9 +91,7 @@ export function verifyJws(state: KeyringState, input: unknown, maxLength: number
     // The MAC comes as a 'binary' string, one character per byte: no Buffer of its own.
     expected.write(hmacSha256(entry.hmac!, signingInput), 0, 'latin1');
     // RFC 7518 §3.2: the comparison MUST be constant-time (timing attacks, RFC 7515 §10.9).
-    const ok = timingSafeEqual(expected, presented);
-    expected.fill(0);
-    if (!ok) throw new SessionError('TOKEN_SIGNATURE');
+    if (!timingSafeEqual(expected, presented)) throw new SessionError('TOKEN_SIGNATURE');
   } else {
     if (s.length !== ED25519_CHARS) throw new SessionError('TOKEN_MALFORMED', 'Signature length');
     if (!verify(null, Buffer.from(signingInput, 'latin1'), entry.key, Buffer.from(s, 'base64url'))) {

@@ -6,6 +6,7 @@ import { systemRandom } from '../platform/random.js';
 import { SessionError } from '../session/errors.js';
 import { checkClaims, checkTyp, checkVerifyOptions, issueClaims } from './claims.js';
 import { DEFAULT_MAX_LENGTH } from './compact.js';
+import { primeHeaders } from './header.js';
 import { decodeJsonObject, parseJsonObject } from './json.js';
 import { openJwe, sealJwe } from './jwe.js';
 import { signJws, verifyJws } from './jws.js';
@@ -48,6 +49,8 @@ export function verifyToken<P extends JwtPayload = JwtPayload>(
 ): VerifiedToken<P> {
   const state = keyringState(keyring);
   checkVerifyOptions(opts);
+  // Tokens of the expected type, from any process sharing the ring, then take the fast path.
+  if (opts.typ !== undefined) primeHeaders(state, opts.typ);
   const jws = verifyJws(state, token, opts.maxLength ?? DEFAULT_MAX_LENGTH);
   checkTyp(jws.typ, opts.typ);
   // Decoded only now that the signature verified (RFC 7519 §7.2 step 10).
@@ -85,6 +88,7 @@ export function openToken<P extends JwtPayload = JwtPayload>(
 ): VerifiedToken<P> {
   const state = keyringState(keyring);
   checkVerifyOptions(opts);
+  if (opts.typ !== undefined) primeHeaders(state, opts.typ);
   const jwe = openJwe(state, token, opts.maxLength ?? DEFAULT_MAX_LENGTH);
   checkTyp(jwe.typ, opts.typ);
   const payload = parseJsonObject(jwe.plaintext) as P;

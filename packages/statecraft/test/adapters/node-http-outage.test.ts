@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createSessions, type Store, stateful } from 'statecraft';
 import { postgresStore } from 'statecraft/stores/postgres';
 import { redisStore } from 'statecraft/stores/redis';

@@ -112,7 +112,9 @@ for (const backend of backends) {
       while ([a, b, c].some((i) => i.revokedAt === null) && performance.now() - t0 < 5000) {
         await new Promise((r) => setTimeout(r, 2));
       }
-      const delays = [a, b, c].map((i) => (i.revokedAt === null ? Number.POSITIVE_INFINITY : i.revokedAt - t0));
+      const delays = [a, b, c].map((i) =>
+        i.revokedAt === null ? Number.POSITIVE_INFINITY : i.revokedAt - t0,
+      );
       console.log(`# ${backend}: revocation seen after ${delays.map((d) => d.toFixed(1)).join(', ')} ms`);
       for (const i of [a, b, c]) assert.equal(await i.call({ cmd: 'check', credential }), null);
       assert.ok(Math.max(...delays) < 1000, `slowest ${Math.max(...delays)} ms`);

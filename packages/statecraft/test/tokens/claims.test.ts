@@ -220,6 +220,15 @@ describe('typ', () => {
     assertCode(() => verifyToken(token, ring, { clock: clock(), typ: 'JWT' }), 'TOKEN_CLAIM');
   });
 
+  test('more types than the header cache holds still sign and verify', () => {
+    for (let i = 0; i < 40; i++) {
+      const typ = `kind-${i}+jwt`;
+      const token = signToken(payload, ring, { typ });
+      assert.equal(verifyToken(token, ring, { clock: clock(), typ }).header.typ, typ);
+      assertCode(() => verifyToken(token, ring, { clock: clock(), typ: `other-${i}+jwt` }), 'TOKEN_CLAIM');
+    }
+  });
+
   test('sealed tokens check typ the same way', () => {
     const token = sealToken(payload, ring, { typ: 'session+jwe' });
     openToken(token, ring, { clock: clock(), typ: 'session+jwe' });

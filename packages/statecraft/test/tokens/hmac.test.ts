@@ -31,7 +31,10 @@ describe('HMAC SHA-256', () => {
     fc.assert(
       fc.property(
         fc.uint8Array({ minLength: 1, maxLength: 200 }),
-        fc.string({ unit: fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c)), maxLength: 600 }),
+        fc.string({
+          unit: fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c)),
+          maxLength: 600,
+        }),
         (secret, message) => {
           assert.equal(mac(secret, message), reference(secret, message));
         },
@@ -45,7 +48,11 @@ describe('HMAC SHA-256', () => {
       const secret = Buffer.alloc(keyLength, 7);
       for (const messageLength of [0, 55, 56, 63, 64, 65, 8191, 8192, 8193, 20_000]) {
         const message = 'x'.repeat(messageLength);
-        assert.equal(mac(secret, message), reference(secret, message), `key ${keyLength}, message ${messageLength}`);
+        assert.equal(
+          mac(secret, message),
+          reference(secret, message),
+          `key ${keyLength}, message ${messageLength}`,
+        );
       }
     }
   });

@@ -165,6 +165,11 @@ describe('sealed tokens: algorithms and headers', () => {
     );
   });
 
+  test('the header of a signed token, as the ring issues it, is refused on a sealed token', () => {
+    const signedHeader = signToken(claims(), ring, opts).split('.')[0]!;
+    assertCode(() => openToken(`${signedHeader}..${iv}.${ct}.${tag}`, ring, opts), 'TOKEN_ALG');
+  });
+
   test('a sealed token naming the HS256 key is refused with TOKEN_ALG', () => {
     assertCode(() => openToken(dirJwe({ ...header, kid: 'hs' }, claims()), ring, opts), 'TOKEN_ALG');
   });

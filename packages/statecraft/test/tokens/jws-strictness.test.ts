@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { createKeyring, signToken, verifyToken } from '../../src/tokens/index.js';
+import { createKeyring, sealToken, signToken, verifyToken } from '../../src/tokens/index.js';
 import { assertCode, b64, claims, clock, ed, edJws, hsJws, hsSecret, mixedRing, NOW } from './keys.js';
 
 const ring = mixedRing();
@@ -214,6 +214,11 @@ describe('signed tokens: algorithms', () => {
 
   test('an EdDSA token naming an HS256 key is refused with TOKEN_ALG', () => {
     assertCode(() => verifyToken(edJws({ alg: 'EdDSA', kid: 'hs' }, claims()), ring, opts), 'TOKEN_ALG');
+  });
+
+  test('the header of a sealed token, as the ring issues it, is refused on a signed token', () => {
+    const sealedHeader = sealToken(claims(), ring, opts).split('.')[0]!;
+    assertCode(() => verifyToken(hsJws(sealedHeader, claims()), ring, opts), 'TOKEN_ALG');
   });
 
   test('a signed token naming the dir key is refused with TOKEN_ALG', () => {

@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isSessionError, SessionError } from '../../session/errors.js';
 import type { Sessions } from '../../session/manager.js';
-import type { Session, SessionData } from '../../session/session.js';
+import type { CommitResult, Session, SessionData } from '../../session/session.js';
 import { holdUntilCommitted } from './hold.js';
 
 export interface NodeHttpOptions {
@@ -56,9 +56,44 @@ export function sendError(res: ServerResponse, e: unknown): void {
 }
 
 /** Throws `SESSION_REQUIRED` (401) unless the session is authenticated; returns the user id. */
-export function requireUser(session: Session<SessionData>): string {
+export function requireUser(session: Pick<Session<SessionData>, 'userId'>): string {
   if (session.userId === null) throw new SessionError('SESSION_REQUIRED');
   return session.userId;
+}
+
+/**
+ * Adds what a commit asks for to a response: `Set-Cookie`, the token header for bearer clients
+ * (when `tokenHeader` is not null) and `Cache-Control: no-store` on responses tied to a user or
+ * setting a credential (OWASP Session Management: shared caches must not store them).
+ */
+export function applyCommit(
+  res: ServerResponse,
+  session: Session<SessionData>,
+  { setCookie, token }: CommitResult,
+  tokenHeader: string | null,
+): void {
+  if (setCookie !== null) res.appendHeader('set-cookie', setCookie);
+  if (tokenHeader !== null && token !== null) res.setHeader(tokenHeader, token);
+  if ((session.userId !== null || setCookie !== null) && !res.hasHeader('cache-control')) {
+    res.setHeader('cache-control', 'no-store');
+  }
+}
+
+/**
+ * Commits `session` when the handler first writes to `res`, before any byte leaves (see
+ * `holdUntilCommitted`); a failed commit is answered with `sendError` instead of the handler's
+ * response. Adapters over `ServerResponse` (node:http, Express) call it once per request.
+ */
+export function commitBeforeSend(
+  res: ServerResponse,
+  session: Session<SessionData>,
+  tokenHeader: string | null,
+): void {
+  holdUntilCommitted(
+    res,
+    async () => applyCommit(res, session, await session.commit(), tokenHeader),
+    (e) => sendError(res, e),
+  );
 }
 
 /**
@@ -84,30 +119,13 @@ export function withSessions<D extends SessionData>(
   const bearer = sessions.options.transport.includes('bearer');
 
   return (req, res) => {
-    let session: Session<D>;
     const meta = { ip: clientIp(req, hops), userAgent: req.headers['user-agent'] ?? null };
 
     sessions
       .load(req, meta)
       .then(
         (s) => {
-          session = s;
-          holdUntilCommitted(res, async () => {
-            try {
-              const { setCookie, token } = await session.commit();
-              if (setCookie !== null) res.appendHeader('set-cookie', setCookie);
-              if (bearer && token !== null) res.setHeader(tokenHeader, token);
-              // Responses tied to a user or setting a credential must not be stored by shared
-              // caches (OWASP Session Management: Cache-Control for sensitive content).
-              if ((session.userId !== null || setCookie !== null) && !res.hasHeader('cache-control')) {
-                res.setHeader('cache-control', 'no-store');
-              }
-              return true;
-            } catch (e) {
-              sendError(res, e);
-              return false;
-            }
-          });
+          commitBeforeSend(res, s, bearer ? tokenHeader : null);
           return handler(req, res, s);
         },
         (e) => sendError(res, e),
