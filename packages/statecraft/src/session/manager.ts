@@ -133,10 +133,20 @@ export function createSessions<D extends SessionData = SessionData>(
 
   const ended = (handle: string) => publish({ kind: 'session', handle, at: o.clock.now() });
 
+  // Last touch per session in this process, so parallel requests touch once per window.
+  const touches = new Map<string, number>();
+  const claimTouch = (handle: string, now: number): boolean => {
+    const last = touches.get(handle);
+    if (last !== undefined && now - last < o.touchAfterMs) return false;
+    if (touches.size >= 10_000) touches.clear();
+    touches.set(handle, now);
+    return true;
+  };
+
   async function loadCredential(credential: string | null, meta: RequestMeta = {}): Promise<Session<D>> {
-    if (credential === null) return new Session<D>(s, o, null, meta, false, ended);
+    if (credential === null) return new Session<D>(s, o, null, meta, false, ended, claimTouch);
     const state = await s.load(credential);
-    return new Session<D>(s, o, state, meta, state === null, ended);
+    return new Session<D>(s, o, state, meta, state === null, ended, claimTouch);
   }
 
   return {

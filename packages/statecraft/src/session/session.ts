@@ -48,6 +48,8 @@ export class Session<D extends SessionData = SessionData> {
     private readonly meta: RequestMeta,
     staleCredential: boolean,
     private readonly onEnded: (handle: string) => Promise<void>,
+    /** Claims this process's one touch of `handle` for the current window (single flight). */
+    private readonly claimTouch: (handle: string, now: number) => boolean = () => true,
   ) {
     this.#state = state ?? this.#fresh(null, {});
     this.#clear = staleCredential;
@@ -226,7 +228,12 @@ export class Session<D extends SessionData = SessionData> {
       }
       return this.#issue(credential, state.expiresAt - now);
     }
-    const due = !this.#noTouch && now - s.lastSeenAt >= this.o.touchAfterMs;
+    // Concurrent requests of one session all see it due at once: only one of them writes.
+    const due =
+      !this.#noTouch &&
+      s.version > 0 &&
+      now - s.lastSeenAt >= this.o.touchAfterMs &&
+      this.claimTouch(this.handle, now);
     if (s.version > 0 && (due || s.reissue)) {
       if (due) {
         s.lastSeenAt = now;
@@ -244,10 +251,11 @@ export class Session<D extends SessionData = SessionData> {
 
   /**
    * Keeps at most `maxPerUser.limit` sessions. Runs after the new session is stored, against
-   * the index. Sessions are ranked by one total order (creation time, then handle), so
-   * concurrent logins agree on who survives and never leave more than the limit: `evict-oldest`
-   * keeps the newest `limit` and ends the others; `refuse` keeps the oldest `limit`, and a login
-   * ranked past them ends its own new session and fails with `SESSION_LIMIT`.
+   * the index, and every login does it: the last of concurrent logins to read the index sees
+   * them all, so the limit holds when the dust settles. Sessions are ranked by one total order
+   * (creation time, then handle), so every login agrees on who is past the limit and nothing
+   * that should survive is ended: `evict-oldest` keeps the newest `limit`; `refuse` keeps the
+   * oldest `limit`, and a login ranked past them fails with `SESSION_LIMIT`.
    */
   async #enforceCap(state: SessionState): Promise<void> {
     const cap = this.o.maxPerUser;
@@ -255,17 +263,17 @@ export class Session<D extends SessionData = SessionData> {
     const all = await this.strategy.list(state.userId);
     if (all.length <= cap.limit) return;
     all.sort((a, b) => a.createdAt - b.createdAt || (a.handle < b.handle ? -1 : 1));
+    const excess = cap.onLimit === 'refuse' ? all.slice(cap.limit) : all.slice(0, all.length - cap.limit);
     const mine = this.handle;
-    if (cap.onLimit === 'refuse') {
-      if (all.findIndex((s) => s.handle === mine) < cap.limit) return;
-      await this.strategy.destroy(state);
-      await this.onEnded(mine);
+    let refused = false;
+    for (const s of excess) {
+      if (s.handle === mine) refused = true;
+      if (await this.strategy.revokeSession(s.handle)) await this.onEnded(s.handle);
+    }
+    if (refused && cap.onLimit === 'refuse') {
       this.#state = this.#fresh(null, {});
       this.#handle = null;
       throw new SessionError('SESSION_LIMIT');
-    }
-    for (const s of all.slice(0, all.length - cap.limit)) {
-      if (await this.strategy.revokeSession(s.handle)) await this.onEnded(s.handle);
     }
   }
 
