@@ -39,7 +39,7 @@ export function hasCanonicalEnd(s: string): boolean {
 }
 
 /** True when `s` is the one canonical, unpadded base64url spelling of some bytes. */
-export function isBase64url(s: string): boolean {
+function isBase64url(s: string): boolean {
   return ALPHABET.test(s) && hasCanonicalEnd(s);
 }
 
