@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Sessions } from 'statecraft';
 import { requireUser, withSessions } from 'statecraft/adapters/node-http';
-import { type AppData, MODES, type Mode, modeKit } from './modes.js';
+import { type AppData, MODES, type Mode, modeKit } from './app/modes.js';
 
 export interface ModeResult {
   mode: Mode;

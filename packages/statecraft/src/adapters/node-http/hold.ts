@@ -7,10 +7,18 @@
 import type { ServerResponse } from 'node:http';
 
 type AnyFn = (this: ServerResponse, ...args: unknown[]) => unknown;
-type Methods = Record<(typeof NAMES)[number], AnyFn>;
 
-const NAMES = ['writeHead', 'write', 'end', 'flushHeaders'] as const;
 const HOLD = Symbol('statecraft.hold');
+
+// States of a held response.
+/** Nothing written yet. */
+const IDLE = 0;
+/** The commit runs; calls are queued. */
+const COMMITTING = 1;
+/** Committed (or answering the failure): calls go straight through. */
+const OPEN = 2;
+/** The commit failed and was answered: the handler's calls are dropped. */
+const CLOSED = 3;
 
 /** The default failure answer: a bare 500, or a cut connection once bytes have left. */
 function bare500(res: ServerResponse): void {
@@ -24,23 +32,26 @@ function bare500(res: ServerResponse): void {
 
 /** Per-response state; the wrappers below are shared by every response (no closures per request). */
 class Hold {
-  readonly originals: AnyFn[];
+  state = IDLE;
+  readonly originals: readonly AnyFn[];
   readonly queue: Array<[number, unknown[]]> = [];
-  started = false;
 
   constructor(
     readonly res: ServerResponse,
-    readonly commit: () => Promise<void>,
+    public commit: () => Promise<void>,
     readonly fail: ((e: unknown) => void) | undefined,
   ) {
-    const m = res as unknown as Methods;
-    this.originals = [m.writeHead, m.write, m.end, m.flushHeaders];
+    this.originals = [res.writeHead, res.write, res.end, res.flushHeaders] as unknown as AnyFn[];
   }
 
-  intercept(i: number, args: unknown[]): unknown {
+  call(i: number, args: unknown[]): unknown {
+    // Once open, the wrappers stay in place and pass through: a middleware that wrapped them
+    // after us (compression…) keeps calling them, possibly long after the commit.
+    if (this.state === OPEN) return this.originals[i]!.apply(this.res, args);
+    if (this.state === CLOSED) return i === 1 ? true : this.res;
     this.queue.push([i, args]);
-    if (!this.started) {
-      this.started = true;
+    if (this.state === IDLE) {
+      this.state = COMMITTING;
       this.commit().then(
         () => this.settle(null, true),
         (e: unknown) => this.settle(e, false),
@@ -50,17 +61,9 @@ class Hold {
     return i === 1 ? true : this.res;
   }
 
-  restore(): void {
-    const m = this.res as unknown as Methods;
-    m.writeHead = this.originals[0]!;
-    m.write = this.originals[1]!;
-    m.end = this.originals[2]!;
-    m.flushHeaders = this.originals[3]!;
-  }
-
   settle(e: unknown, ok: boolean): void {
     const res = this.res;
-    this.restore();
+    this.state = OPEN;
     try {
       if (ok) {
         for (const [i, a] of this.queue) this.originals[i]!.apply(res, a);
@@ -72,56 +75,58 @@ class Hold {
       // A replayed call threw (an invalid header set by the handler) or `fail` did: the handler
       // can no longer catch it, so answer here rather than leave an unhandled rejection.
       bare500(res);
+    } finally {
+      this.queue.length = 0;
     }
     // After a failed commit the error response is the answer: later writes of the handler must
     // neither reach the client nor hit an ended stream (ERR_STREAM_WRITE_AFTER_END).
-    const m = res as unknown as Methods;
-    m.writeHead = m.end = m.flushHeaders = returnThis;
-    m.write = returnTrue;
+    this.state = CLOSED;
   }
 }
 
-function returnThis(this: ServerResponse): ServerResponse {
-  return this;
+function hold(res: ServerResponse): Hold {
+  return (res as unknown as { [HOLD]: Hold })[HOLD];
 }
 
-function returnTrue(): boolean {
-  return true;
-}
-
-function held(this: ServerResponse, i: number, args: unknown[]): unknown {
-  return (this as unknown as { [HOLD]: Hold })[HOLD].intercept(i, args);
-}
-
-const WRAPPERS: Methods = {
-  writeHead(...args) {
-    return held.call(this, 0, args);
+const WRAPPERS = {
+  writeHead(this: ServerResponse, ...args: unknown[]) {
+    return hold(this).call(0, args);
   },
-  write(...args) {
-    return held.call(this, 1, args);
+  write(this: ServerResponse, ...args: unknown[]) {
+    return hold(this).call(1, args);
   },
-  end(...args) {
-    return held.call(this, 2, args);
+  end(this: ServerResponse, ...args: unknown[]) {
+    return hold(this).call(2, args);
   },
-  flushHeaders(...args) {
-    return held.call(this, 3, args);
+  flushHeaders(this: ServerResponse, ...args: unknown[]) {
+    return hold(this).call(3, args);
   },
 };
 
 /**
- * Wraps `writeHead`, `write`, `end` and `flushHeaders`: the first call runs `commit` and
- * queues itself; once `commit` resolves, the originals are restored and the queue replayed.
- * If `commit` rejects, the queue is dropped, the originals are restored and `fail` answers
- * (an error response; a bare 500 by default); whatever the handler writes afterwards is
- * discarded.
+ * Wraps `writeHead`, `write`, `end` and `flushHeaders`: the first call runs `commit` and is
+ * queued with every call after it; once `commit` resolves the queue is replayed and later calls
+ * go straight through. If `commit` rejects, the queue is dropped, `fail` answers (an error
+ * response; a bare 500 by default) and whatever the handler writes afterwards is discarded.
  */
 export function holdUntilCommitted(
   res: ServerResponse,
   commit: () => Promise<void>,
   fail?: (e: unknown) => void,
 ): void {
+  const held = (res as unknown as { [HOLD]?: Hold })[HOLD];
+  if (held !== undefined) {
+    // A second session on the same response (nested adapters): both commits gate the send.
+    if (held.state === IDLE) {
+      const first = held.commit;
+      held.commit = () => Promise.all([first(), commit()]).then(() => undefined);
+    } else {
+      commit().catch(fail ?? (() => bare500(res)));
+    }
+    return;
+  }
   (res as unknown as { [HOLD]: Hold })[HOLD] = new Hold(res, commit, fail);
-  const m = res as unknown as Methods;
+  const m = res as unknown as Record<keyof typeof WRAPPERS, AnyFn>;
   m.writeHead = WRAPPERS.writeHead;
   m.write = WRAPPERS.write;
   m.end = WRAPPERS.end;

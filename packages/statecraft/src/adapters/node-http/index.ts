@@ -11,6 +11,8 @@ import type { Sessions } from '../../session/manager.js';
 import type { CommitResult, Session, SessionData } from '../../session/session.js';
 import { holdUntilCommitted } from './hold.js';
 
+export { holdUntilCommitted } from './hold.js';
+
 export interface NodeHttpOptions {
   /**
    * Proxies in front of the app whose `X-Forwarded-For` entry is trusted, counted from the
