@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { compare, table } from '../compare.js';
-import { MODES, type Mode } from '../modes.js';
+import { MODES, type Mode } from '../app/modes.js';
 
 const USAGE = `usage: statecraft [compare] [--modes sticky,shared,stateless,hybrid] [--users N] [--json]`;
 
