@@ -1,44 +1,59 @@
 #!/usr/bin/env node
 /**
- * The `statecraft` command. `statecraft compare` (the default) runs the single-process
- * comparison of the four architectures and prints what it measured.
+ * The `statecraft` command.
+ *
+ *   statecraft [compare]   single-process comparison of the four architectures (default)
+ *   statecraft serve       one instance of the reference app
+ *   statecraft cluster     N instances behind a balancer, with the control API
  */
+import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { compare, table } from '../compare.js';
 import { MODES, type Mode } from '../app/modes.js';
+import { compare, table } from '../compare.js';
 
-const USAGE = `usage: statecraft [compare] [--modes sticky,shared,stateless,hybrid] [--users N] [--json]`;
+const USAGE = `usage:
+  statecraft [compare] [--modes sticky,shared,stateless,hybrid] [--users N] [--json]
+  statecraft serve   --mode M [--port 3000] [--store sqlite:/path|redis://…|postgres://…]
+  statecraft cluster --mode M [--instances 3] [--balancer builtin|nginx|haproxy]
+                     [--store sqlite:/path|redis://…|postgres://…] [--bus ipc|redis://…|postgres://…]
+                     [--policy round-robin|least-conn|sticky-cookie|consistent-hash] [--port P] [--admin-port P]`;
 
-async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
+class UsageError extends Error {}
+
+function mode(value: string | undefined): Mode {
+  if (value === undefined) throw new UsageError('--mode is required');
+  if (!MODES.includes(value as Mode))
+    throw new UsageError(`unknown mode ${value}; modes are ${MODES.join(', ')}`);
+  return value as Mode;
+}
+
+function int(name: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`--${name} takes a whole number from ${min} to ${max}`);
+  return n;
+}
+
+/** Resolves on SIGINT/SIGTERM, so commands that run until stopped can clean up. */
+function untilStopped(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
+
+async function runCompare(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
     options: {
       modes: { type: 'string', default: MODES.join(',') },
       users: { type: 'string', default: '50' },
       json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const command = positionals[0] ?? 'compare';
-  if (command !== 'compare') {
-    console.error(`unknown command ${command}\n${USAGE}`);
-    return 2;
-  }
-  const modes = values.modes.split(',').map((m) => m.trim()) as Mode[];
-  const bad = modes.filter((m) => !MODES.includes(m));
-  if (bad.length > 0) {
-    console.error(`unknown mode ${bad.join(', ')}; modes are ${MODES.join(', ')}`);
-    return 2;
-  }
-  const users = Number(values.users);
-  if (!Number.isInteger(users) || users < 1 || users > 10_000) {
-    console.error('--users takes a whole number from 1 to 10000');
-    return 2;
-  }
+  const modes = values.modes.split(',').map((m) => mode(m.trim()));
+  const users = int('users', values.users, 1, 10_000)!;
   const results = await compare(modes, users, (m) => process.stderr.write(`${m}\n`));
   if (values.json) console.log(JSON.stringify(results, null, 2));
   else {
@@ -48,9 +63,104 @@ async function main(): Promise<number> {
   return 0;
 }
 
+async function runServe(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      mode: { type: 'string' },
+      port: { type: 'string', default: '3000' },
+      store: { type: 'string' },
+    },
+  });
+  const m = mode(values.mode);
+  const port = int('port', values.port, 0, 65_535)!;
+  process.env.PORT = String(port);
+  process.env.INSTANCE_ID ??= 'i1';
+  process.env.STATECRAFT_MODE = m;
+  if (values.store) process.env.STATECRAFT_STORE = values.store;
+  process.env.STATECRAFT_SECRET ??= randomBytes(32).toString('hex');
+  console.log(`statecraft serve: mode ${m} on http://127.0.0.1:${port} (Ctrl-C drains and stops)`);
+  // The app's process entry reads the instance contract from the environment set above.
+  await import('../app/main.js');
+  return -1; // the app owns the process from here
+}
+
+async function runCluster(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      mode: { type: 'string' },
+      instances: { type: 'string', default: '3' },
+      balancer: { type: 'string', default: 'builtin' },
+      store: { type: 'string' },
+      bus: { type: 'string' },
+      policy: { type: 'string' },
+      port: { type: 'string' },
+      'admin-port': { type: 'string' },
+    },
+  });
+  const m = mode(values.mode);
+  const instances = int('instances', values.instances, 1, 32)!;
+  const balancer = values.balancer as 'builtin' | 'nginx' | 'haproxy';
+  if (!['builtin', 'nginx', 'haproxy'].includes(balancer))
+    throw new UsageError('--balancer is builtin, nginx or haproxy');
+  const { startCluster } = await import('../cluster/index.js');
+  process.stderr.write(`starting ${instances} ${m} instances behind the ${balancer} balancer…\n`);
+  const port = int('port', values.port, 1, 65_535);
+  const adminPort = int('admin-port', values['admin-port'], 1, 65_535);
+  const cluster = await startCluster({
+    mode: m,
+    instances,
+    balancer,
+    ...(values.store ? { store: values.store } : {}),
+    ...(values.bus ? { bus: values.bus } : {}),
+    ...(values.policy ? { policy: values.policy as never } : {}),
+    ...(port ? { port } : {}),
+    ...(adminPort ? { adminPort } : {}),
+  });
+  const list = cluster.supervisor.snapshot();
+  console.log(
+    `statecraft cluster: mode ${m}, ${list.length} instances, ${balancer} balancer (${cluster.policy})`,
+  );
+  console.log(`  app       ${cluster.url}`);
+  if (cluster.adminUrl) console.log(`  control   ${cluster.adminUrl}/instances`);
+  for (const i of list) console.log(`  ${i.id.padEnd(9)} http://127.0.0.1:${i.port} (pid ${i.pid})`);
+  console.log('Ctrl-C stops every instance.');
+  await untilStopped();
+  process.stderr.write('stopping…\n');
+  await cluster.stop();
+  return 0;
+}
+
+async function main(): Promise<number> {
+  const [first, ...rest] = process.argv.slice(2);
+  if (first === '-h' || first === '--help' || first === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  const command = first === undefined || first.startsWith('-') ? 'compare' : first;
+  const args = command === first ? rest : process.argv.slice(2);
+  switch (command) {
+    case 'compare':
+      return runCompare(args);
+    case 'serve':
+      return runServe(args);
+    case 'cluster':
+      return runCluster(args);
+    default:
+      throw new UsageError(`unknown command ${command}`);
+  }
+}
+
 main().then(
-  (code) => process.exit(code),
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
   (e) => {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`${e.message}\n${USAGE}`);
+      process.exit(2);
+    }
     console.error(e instanceof Error ? e.message : e);
     process.exit(1);
   },
