@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * An app instance as a process, per the instance contract (docs/app-contract.md): reads its
- * environment, opens the store and bus it names, serves on 127.0.0.1:PORT, answers the
+ * environment, opens the store and bus it names, serves on HOST:PORT (127.0.0.1 unless HOST says otherwise, as in a container), answers the
  * supervisor's `{ type: 'stats?' }` over IPC, and on SIGTERM (or SIGINT, or the supervisor going
  * away) drains: readiness fails at once, in-flight requests finish, connections close, exit —
  * 0 when every connection ended in time, 1 when the deadline cut some.
@@ -51,7 +51,9 @@ async function main(): Promise<void> {
   await server.app.ready();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(env.port, '127.0.0.1', () => {
+    // Loopback by default: an instance is reached through the balancer. A container sets
+    // HOST=0.0.0.0 so the balancer in another container can reach it.
+    server.listen(env.port, process.env.HOST || '127.0.0.1', () => {
       server.off('error', reject);
       resolve();
     });

@@ -16,7 +16,9 @@ const USAGE = `usage:
   statecraft serve   --mode M [--port 3000] [--store sqlite:/path|redis://…|postgres://…]
   statecraft cluster --mode M [--instances 3] [--balancer builtin|nginx|haproxy]
                      [--store sqlite:/path|redis://…|postgres://…] [--bus ipc|redis://…|postgres://…]
-                     [--policy round-robin|least-conn|sticky-cookie|consistent-hash] [--port P] [--admin-port P]`;
+                     [--policy round-robin|least-conn|sticky-cookie|consistent-hash] [--port P] [--admin-port P]
+  statecraft deploy  nginx|haproxy --mode M --backends host:port,host:port… [--listen host:port]
+                     [--prefix /var/lib/statecraft-lb] [--out FILE]   (prints the config, or writes FILE)`;
 
 class UsageError extends Error {}
 
@@ -132,6 +134,55 @@ async function runCluster(args: string[]): Promise<number> {
   return 0;
 }
 
+function hostPort(s: string, what: string): { host: string; port: number } {
+  const i = s.lastIndexOf(':');
+  const port = Number(s.slice(i + 1));
+  if (i <= 0 || !Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new UsageError(`${what}: expected host:port, got ${s}`);
+  }
+  return { host: s.slice(0, i), port };
+}
+
+async function runDeploy(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      mode: { type: 'string' },
+      backends: { type: 'string' },
+      listen: { type: 'string', default: '0.0.0.0:8080' },
+      prefix: { type: 'string', default: '/var/lib/statecraft-lb' },
+      out: { type: 'string' },
+    },
+  });
+  const engine = positionals[0];
+  if (engine !== 'nginx' && engine !== 'haproxy') throw new UsageError('deploy takes nginx or haproxy');
+  const m = mode(values.mode);
+  if (!values.backends) throw new UsageError('--backends is required (host:port,host:port…)');
+  const backends = values.backends
+    .split(',')
+    .map((b, i) => ({ id: `app${i + 1}`, ...hostPort(b.trim(), '--backends') }));
+  const { renderNginx, renderHaproxy } = await import('../cluster/real/index.js');
+  const options = {
+    mode: m,
+    backends,
+    listen: hostPort(values.listen, '--listen'),
+    prefix: values.prefix,
+    logs: 'stdio' as const,
+  };
+  const text = engine === 'nginx' ? renderNginx(options) : renderHaproxy(options);
+  if (values.out) {
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(values.out, text);
+    const check = engine === 'nginx' ? `nginx -t -c ${values.out}` : `haproxy -c -f ${values.out}`;
+    process.stderr.write(
+      `wrote ${values.out}: ${engine} for ${m} over ${backends.length} backends.\n` +
+        `It keeps its files under ${values.prefix}: create ${values.prefix}/tmp first, then check it with: ${check}\n`,
+    );
+  } else process.stdout.write(text);
+  return 0;
+}
+
 async function main(): Promise<number> {
   const [first, ...rest] = process.argv.slice(2);
   if (first === '-h' || first === '--help' || first === 'help') {
@@ -147,6 +198,8 @@ async function main(): Promise<number> {
       return runServe(args);
     case 'cluster':
       return runCluster(args);
+    case 'deploy':
+      return runDeploy(args);
     default:
       throw new UsageError(`unknown command ${command}`);
   }
