@@ -5,6 +5,7 @@
  */
 import { createSessions, type Sessions, type Store } from 'statecraft';
 import type { Bus } from 'statecraft/bus/memory';
+import { countedBus, countedStore, type OpCounter } from './counting.js';
 import type { BusSpec, InstanceEnv, StoreSpec } from './env.js';
 import { prefixes } from './env.js';
 import { modeStrategy } from './modes.js';
@@ -59,6 +60,8 @@ export interface Instance {
   store: Store | null;
   /** The bus, or null when none was configured. */
   bus: Bus | null;
+  /** Store operations and bus publishes made so far (a count per instance, for the lab). */
+  storeOps(): number;
   /** Closes the session manager (and with it the store), then the bus. */
   close(): Promise<void>;
 }
@@ -72,12 +75,17 @@ export interface Instance {
  */
 export async function openInstance(env: InstanceEnv): Promise<Instance> {
   const store = env.store === null ? null : await openStore(env.store, env.prefix);
+  const ops: OpCounter = { n: 0 };
   let bus: Bus | null = null;
   let sessions: Sessions<ShopData> | null = null;
   try {
     bus = env.bus === null ? null : await openBus(env.bus, env.prefix);
-    const strategy = modeStrategy(env.mode, { store: store ?? undefined, secret: env.secret ?? undefined });
-    sessions = createSessions<ShopData>(strategy, bus === null ? {} : { bus });
+    const strategy = modeStrategy(env.mode, {
+      // Only a store outside the process costs a round trip: an in-memory map is not counted.
+      store: store === null ? undefined : env.store?.kind === 'memory' ? store : countedStore(store, ops),
+      secret: env.secret ?? undefined,
+    });
+    sessions = createSessions<ShopData>(strategy, bus === null ? {} : { bus: countedBus(bus, ops) });
     await sessions.ready();
   } catch (e) {
     // The manager owns the store once made: close through it, or the store alone before that.
@@ -91,6 +99,7 @@ export async function openInstance(env: InstanceEnv): Promise<Instance> {
     sessions: s,
     store,
     bus: b,
+    storeOps: () => ops.n,
     async close() {
       await s.close().catch(() => {});
       await b?.close().catch(() => {});

@@ -90,6 +90,7 @@ async function main(): Promise<void> {
           requests: server.app.requests,
           // Live sessions held in this process (sticky); other stores have no cheap count.
           sessions: memory === null ? null : memory.stats().sessions,
+          storeOps: instance.storeOps(),
         },
         undefined,
         undefined,

@@ -2,17 +2,22 @@
 /**
  * The `statecraft` command.
  *
- *   statecraft [compare]   single-process comparison of the four architectures (default)
+ *   statecraft [lab]       the lab: every architecture on a cluster, faults, the claims report (default)
+ *   statecraft compare     single-process comparison of the four architectures
  *   statecraft serve       one instance of the reference app
  *   statecraft cluster     N instances behind a balancer, with the control API
  */
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MODES, type Mode } from '../app/modes.js';
 import { compare, table } from '../compare.js';
 
 const USAGE = `usage:
-  statecraft [compare] [--modes sticky,shared,stateless,hybrid] [--users N] [--json]
+  statecraft [lab]   [--modes sticky,shared,stateless,hybrid] [--instances 3] [--balancer builtin|nginx|haproxy]
+                     [--store sqlite|redis://…|postgres://…] [--rate 150] [--phase 2.5] [--warmup 1.5]
+                     [--users 60] [--seed 1] [--out reports] [--json]
+  statecraft compare [--modes sticky,shared,stateless,hybrid] [--users N] [--json]
   statecraft serve   --mode M [--port 3000] [--store sqlite:/path|redis://…|postgres://…]
   statecraft cluster --mode M [--instances 3] [--balancer builtin|nginx|haproxy]
                      [--store sqlite:/path|redis://…|postgres://…] [--bus ipc|redis://…|postgres://…]
@@ -63,6 +68,62 @@ async function runCompare(args: string[]): Promise<number> {
     console.log(table(results));
   }
   return 0;
+}
+
+function num(name: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw new UsageError(`--${name} takes a number from ${min} to ${max}`);
+  return n;
+}
+
+async function runLabCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      modes: { type: 'string', default: MODES.join(',') },
+      instances: { type: 'string', default: '3' },
+      balancer: { type: 'string', default: 'builtin' },
+      store: { type: 'string', default: 'sqlite' },
+      rate: { type: 'string', default: '150' },
+      phase: { type: 'string', default: '2.5' },
+      warmup: { type: 'string', default: '1.5' },
+      users: { type: 'string', default: '60' },
+      seed: { type: 'string', default: '1' },
+      out: { type: 'string', default: 'reports' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const balancer = values.balancer as 'builtin' | 'nginx' | 'haproxy';
+  if (!['builtin', 'nginx', 'haproxy'].includes(balancer))
+    throw new UsageError('--balancer is builtin, nginx or haproxy');
+  if (!/^(sqlite|redis:\/\/.+|rediss:\/\/.+|postgres(ql)?:\/\/.+)$/.test(values.store)) {
+    throw new UsageError('--store is sqlite, redis://host:port or postgres://user@host/db');
+  }
+  const { DEFAULT_CONFIG, runLab } = await import('../lab/run.js');
+  const { writeReport } = await import('../lab/report/files.js');
+  const { renderTerminal } = await import('../lab/report/terminal.js');
+  const config = {
+    ...DEFAULT_CONFIG,
+    modes: values.modes.split(',').map((m) => mode(m.trim())),
+    instances: int('instances', values.instances, 1, 16)!,
+    balancer,
+    store: values.store,
+    rate: num('rate', values.rate, 1, 100_000),
+    phaseSeconds: num('phase', values.phase, 0.5, 600),
+    warmupSeconds: num('warmup', values.warmup, 0, 600),
+    users: int('users', values.users, 1, 100_000)!,
+    seed: int('seed', values.seed, 0, 2 ** 31)!,
+  };
+  const t0 = Date.now();
+  const report = await runLab(config, (line) =>
+    process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${line}\n`),
+  );
+  const files = await writeReport(resolve(values.out), report);
+  if (values.json) console.log(JSON.stringify(report, null, 2));
+  else console.log(renderTerminal(report, { color: process.stdout.isTTY === true }));
+  console.log(`\nreport.json  ${files.json}\nreport.html  ${files.html}\nreport.csv   ${files.csv}`);
+  return report.valid ? 0 : 3;
 }
 
 async function runServe(args: string[]): Promise<number> {
@@ -189,9 +250,11 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const command = first === undefined || first.startsWith('-') ? 'compare' : first;
+  const command = first === undefined || first.startsWith('-') ? 'lab' : first;
   const args = command === first ? rest : process.argv.slice(2);
   switch (command) {
+    case 'lab':
+      return runLabCommand(args);
     case 'compare':
       return runCompare(args);
     case 'serve':

@@ -13,6 +13,8 @@ export interface InstanceStats {
   rss: number | null;
   requests: number | null;
   sessions: number | null;
+  /** Store operations and bus publishes since start, when the app counts them. */
+  storeOps?: number | null;
 }
 
 export interface InstanceProcess {
@@ -74,7 +76,12 @@ export function spawnInstance(
     if (typeof m !== 'object' || m === null || (m as { type?: unknown }).type !== 'stats') return;
     const s = m as Record<string, unknown>;
     const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-    const stats = { rss: num(s.rss), requests: num(s.requests), sessions: num(s.sessions) };
+    const stats = {
+      rss: num(s.rss),
+      requests: num(s.requests),
+      sessions: num(s.sessions),
+      storeOps: num(s.storeOps),
+    };
     const w = waiting;
     waiting = [];
     for (const resolve of w) resolve(stats);

@@ -20,6 +20,8 @@ export interface InstanceInfo {
   requests: number | null;
   /** Sessions the instance holds in its own memory (sticky) or can see, as it reports them. */
   sessions: number | null;
+  /** Session-store operations and bus publishes since start, when the app reports them. */
+  storeOps?: number | null;
   /** How many times the instance was started again after its first start. */
   restarts: number;
   /** When the current (or last) process started, ms since the epoch. */

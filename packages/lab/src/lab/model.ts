@@ -6,7 +6,7 @@
  * Schema in `report/schema.ts` carries the same number).
  */
 
-export const REPORT_SCHEMA_VERSION = 1;
+export const REPORT_SCHEMA_VERSION = 1 as const;
 
 export type Mode = 'sticky' | 'shared' | 'stateless' | 'hybrid';
 
@@ -56,7 +56,15 @@ export interface TimePoint {
 /** A fault on the timeline, drawn as a band on every time chart. */
 export interface FaultEvent {
   mode: Mode;
-  kind: 'kill' | 'restart' | 'drain' | 'roll' | 'store-restart' | 'add-instance' | 'logout-everywhere' | 'pause';
+  kind:
+    | 'kill'
+    | 'restart'
+    | 'drain'
+    | 'roll'
+    | 'store-restart'
+    | 'add-instance'
+    | 'logout-everywhere'
+    | 'pause';
   target?: string;
   /** Milliseconds since the mode's run started. */
   startMs: number;

@@ -1,0 +1,95 @@
+/**
+ * A short lab run of every mode, judged from its report.json: no response ever names the wrong
+ * user; a SIGKILL loses sessions in sticky and none elsewhere; sticky behind round-robin loses
+ * sessions; revocation is immediate with a store and "never before expiry" in stateless;
+ * concurrent additions are lost in stateless and kept in shared. The plan is reproducible.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { LabReport, ModeReport } from '../../src/lab/model.js';
+import { writeReport } from '../../src/lab/report/files.js';
+import { validateReport } from '../../src/lab/report/validate.js';
+import { DEFAULT_CONFIG, planHash, runLab } from '../../src/lab/run.js';
+
+const config = { ...DEFAULT_CONFIG, phaseSeconds: 1.5, warmupSeconds: 1, rate: 100, users: 40, seed: 7 };
+
+describe('a short lab run of the four modes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'statecraft-lab-'));
+  let report: LabReport;
+  const mode = (m: string) => report.modes.find((x) => x.mode === m) as ModeReport;
+
+  before(async () => {
+    const run = await runLab(config);
+    const files = await writeReport(dir, run);
+    report = JSON.parse(readFileSync(files.json, 'utf8')) as LabReport;
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('report.json validates against the published schema', () => {
+    const v = validateReport(report);
+    assert.ok(v.ok, v.ok ? '' : v.errors.join('\n'));
+  });
+
+  test('no response in any mode carried another user', () => {
+    for (const m of report.modes) assert.equal(m.metrics.wrong_user_responses, 0, m.mode);
+  });
+
+  test('a SIGKILL loses sessions in sticky and none in shared, stateless and hybrid', () => {
+    assert.ok((mode('sticky').metrics.sessions_lost_after_kill ?? 0) > 0);
+    for (const m of ['shared', 'stateless', 'hybrid'])
+      assert.equal(mode(m).metrics.sessions_lost_after_kill, 0, m);
+  });
+
+  test('sticky memory sessions behind plain round-robin lose their session', () => {
+    assert.ok((mode('sticky').metrics.session_loss_share_round_robin ?? 0) > 0.5);
+    assert.equal(mode('shared').metrics.session_loss_share_round_robin, 0);
+  });
+
+  test('revocation is under 1 s in shared and hybrid and never before expiry in stateless', () => {
+    for (const m of ['shared', 'hybrid']) {
+      const d = mode(m).metrics.revocation_delay_ms;
+      assert.ok(d !== null && d !== undefined && d < 1000, `${m}: ${d}`);
+    }
+    assert.equal(mode('stateless').metrics.revocation_delay_ms, null);
+    assert.equal(mode('stateless').notes.revocation_delay_ms, 'never before expiry');
+  });
+
+  test('concurrent cart additions are lost in stateless and kept in shared', () => {
+    assert.ok((mode('stateless').metrics.concurrent_items_lost ?? 0) > 0);
+    assert.equal(mode('shared').metrics.concurrent_items_lost, 0);
+  });
+
+  test('warm-up samples feed no verdict: the figures are the baseline phase’s', () => {
+    for (const m of report.modes) {
+      const warm = m.phases.find((p) => p.kind === 'warmup');
+      const base = m.phases.find((p) => p.name === 'baseline');
+      assert.ok(warm && base, m.mode);
+      assert.equal(m.metrics.p99_ms, base.latency.p99, m.mode);
+      assert.equal(m.metrics.throughput_rps, base.throughput, m.mode);
+    }
+  });
+
+  test('every claim has a computed verdict and every fault is on the timeline', () => {
+    assert.deepEqual(
+      report.claims.map((c) => c.id),
+      ['C1', 'C2', 'C3', 'C4', 'C5', 'C6', 'C7', 'C8', 'C9', 'C10', 'C11', 'C12'],
+    );
+    for (const c of report.claims) assert.ok(c.reason.length > 0, c.id);
+    for (const m of report.modes) {
+      assert.deepEqual(
+        m.faults.map((f) => f.kind),
+        ['kill', 'roll'],
+        m.mode,
+      );
+    }
+  });
+});
+
+test('two plans with the same seed have the same schedule hash, another seed another', () => {
+  assert.equal(planHash(config), planHash({ ...config }));
+  assert.notEqual(planHash(config), planHash({ ...config, seed: 8 }));
+  assert.notEqual(planHash(config), planHash({ ...config, phaseSeconds: 2 }));
+});
