@@ -5,9 +5,11 @@ import { listen } from '../helpers/http.js';
 import { behaviourSuite, type ShopData } from './behaviour.js';
 import { STRATEGIES } from './strategies.js';
 
-declare module 'statecraft/adapters/express' {
-  interface Register {
-    sessions: Sessions<ShopData>;
+declare global {
+  namespace Statecraft {
+    interface Register {
+      data: ShopData;
+    }
   }
 }
 

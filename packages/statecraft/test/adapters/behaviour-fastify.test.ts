@@ -4,9 +4,11 @@ import { requireUser, statecraftPlugin } from 'statecraft/adapters/fastify';
 import { behaviourSuite, type RunningServer, type ShopData } from './behaviour.js';
 import { STRATEGIES } from './strategies.js';
 
-declare module 'statecraft/adapters/fastify' {
-  interface Register {
-    sessions: Sessions<ShopData>;
+declare global {
+  namespace Statecraft {
+    interface Register {
+      data: ShopData;
+    }
   }
 }
 

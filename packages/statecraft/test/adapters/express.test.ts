@@ -4,20 +4,17 @@ import { expectTypeOf } from 'expect-type';
 import express from 'express';
 import type { Sessions, SessionsOptions, Store } from 'statecraft';
 import { createSessions, isSessionError, SessionError, stateful } from 'statecraft';
-import {
-  type ExpressSession,
-  requireUser,
-  sessionErrorHandler,
-  sessionMiddleware,
-} from 'statecraft/adapters/express';
+import { requireUser, sessionErrorHandler, sessionMiddleware } from 'statecraft/adapters/express';
 import { memoryStore } from 'statecraft/stores/memory';
 import { countingStore } from '../helpers/counting-store.js';
 import { Client, listen } from '../helpers/http.js';
 import type { ShopData } from './behaviour.js';
 
-declare module 'statecraft/adapters/express' {
-  interface Register {
-    sessions: Sessions<ShopData>;
+declare global {
+  namespace Statecraft {
+    interface Register {
+      data: ShopData;
+    }
   }
 }
 
@@ -288,6 +285,96 @@ describe('sessionMiddleware errors', () => {
   });
 });
 
+/**
+ * A middleware that wraps res.write/res.end after the session middleware and writes later, the
+ * way compression does (its zlib stream calls the saved write/end asynchronously).
+ */
+function deferredWrites(): express.RequestHandler {
+  return (_req, res, next) => {
+    const write = res.write as (this: unknown, chunk: string) => boolean;
+    const end = res.end as (this: unknown) => unknown;
+    const later = (f: () => void) => setImmediate(f);
+    res.write = ((chunk: unknown) => {
+      later(() => write.call(res, `[${String(chunk)}]`));
+      return true;
+    }) as typeof res.write;
+    res.end = ((chunk?: unknown) => {
+      later(() => {
+        if (chunk !== undefined) write.call(res, `[${String(chunk)}]`);
+        later(() => write.call(res, '[tail]'));
+        later(() => later(() => end.call(res)));
+      });
+      return res;
+    }) as typeof res.end;
+    next();
+  };
+}
+
+describe('sessionMiddleware with other middleware', () => {
+  test('a middleware that wraps res.write and res.end and writes later still gets every byte out', async () => {
+    const app = express();
+    app.use(sessionMiddleware(make()));
+    app.use(deferredWrites());
+    app.get('/', (req, res) => {
+      req.session.visits = 1;
+      res.setHeader('content-type', 'text/plain');
+      res.write('a');
+      res.write('b');
+      res.end('c');
+    });
+    const server = await serve(app);
+    try {
+      const r = await fetch(server.url, { signal: AbortSignal.timeout(5000) });
+      assert.equal(await r.text(), '[a][b][c][tail]');
+      assert.equal(r.headers.getSetCookie().length, 1);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('sessionMiddleware after a middleware that wraps the response', () => {
+  test('the commit still completes before the response leaves', async () => {
+    const store = memoryStore();
+    const slow: Store = Object.assign(Object.create(null), store, {
+      async set(r: Parameters<Store['set']>[0], e: number) {
+        await new Promise((w) => setTimeout(w, 30));
+        return store.set(r, e);
+      },
+    });
+    const app = express();
+    // Wraps res.end on the response itself before the session middleware, as on-headers does.
+    app.use((_req, res, next) => {
+      const end = res.end as (this: unknown, ...a: unknown[]) => unknown;
+      res.end = function (this: unknown, ...a: unknown[]) {
+        res.setHeader('x-wrapped', 'yes');
+        return end.apply(this, a);
+      } as typeof res.end;
+      next();
+    });
+    app.use(sessionMiddleware(make(slow)));
+    app.get('/write', (req, res) => {
+      req.session.visits = (req.session.visits ?? 0) + 1;
+      res.redirect(303, '/read');
+    });
+    app.get('/read', (req, res) => {
+      res.json({ visits: req.session.visits ?? null });
+    });
+    const server = await serve(app);
+    try {
+      const c = new Client(server.url);
+      for (let i = 1; i <= 3; i++) {
+        const r = await c.request('GET', '/write');
+        assert.equal(r.status, 303);
+        assert.equal(r.headers.get('x-wrapped'), 'yes');
+        assert.deepEqual((await c.request('GET', '/read')).json, { visits: i });
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('sessionMiddleware options', () => {
   test('mounted twice, it loads the session once', async () => {
     const store = countingStore(memoryStore());
@@ -363,7 +450,6 @@ describe('sessionMiddleware options', () => {
 describe('req.session types', () => {
   test('are those of the registered Sessions’ data', () => {
     const check = (req: express.Request) => {
-      expectTypeOf(req.session).toEqualTypeOf<ExpressSession<ShopData>>();
       expectTypeOf(req.session.cart).toEqualTypeOf<string[] | undefined>();
       expectTypeOf(req.session.get('visits')).toEqualTypeOf<number | undefined>();
       expectTypeOf(req.session.userId).toEqualTypeOf<string | null>();

@@ -10,9 +10,11 @@ import { countingStore } from '../helpers/counting-store.js';
 import { Client } from '../helpers/http.js';
 import type { ShopData } from './behaviour.js';
 
-declare module 'statecraft/adapters/fastify' {
-  interface Register {
-    sessions: Sessions<ShopData>;
+declare global {
+  namespace Statecraft {
+    interface Register {
+      data: ShopData;
+    }
   }
 }
 
@@ -219,8 +221,9 @@ describe('statecraftPlugin', () => {
 
   test('request.session is typed by the registered Sessions’ data', () => {
     const check = (request: FastifyRequest) => {
-      expectTypeOf(request.session).toEqualTypeOf<Session<ShopData>>();
       expectTypeOf(request.session.get('cart')).toEqualTypeOf<string[] | undefined>();
+      expectTypeOf(request.session.update('visits', (n = 0) => n + 1)).toEqualTypeOf<number>();
+      expectTypeOf(request.session.userId).toEqualTypeOf<string | null>();
       // @ts-expect-error: not a key of the registered data
       request.session.get('nope');
     };

@@ -23,20 +23,32 @@ import type { Session, SessionData } from '../../session/session.js';
 export { requireUser } from '../node-http/index.js';
 
 /**
- * Augment this interface to type `request.session` by your Sessions' data type:
+ * Type `request.session` with your sessions' data by registering it once, in any file of the app:
  *
  * @example
- * const sessions = createSessions<{ cart: string[] }>(stateful({ store }))
- * declare module 'statecraft/adapters/fastify' {
- *   interface Register { sessions: typeof sessions }
+ * type Data = { cart: string[] }
+ * const sessions = createSessions<Data>(stateful({ store }))
+ * declare global {
+ *   namespace Statecraft {
+ *     interface Register { data: Data }
+ *   }
  * }
  * // request.session.get('cart') is string[] | undefined
+ *
+ * A global interface (like Express's own `Express.Request`) rather than a module augmentation,
+ * so that one registration holds wherever two copies of the library meet in one program (its
+ * build and its sources, two installs) and serves every adapter.
  */
-// biome-ignore lint/suspicious/noEmptyInterface: filled in by applications (declaration merging)
-export interface Register {}
+declare global {
+  namespace Statecraft {
+    interface Register {}
+  }
+}
 
-/** The data type registered through {@link Register}, else any string-keyed record. */
-export type RegisteredData = Register extends { sessions: Sessions<infer D> } ? D : SessionData;
+/** The data type registered in `Statecraft.Register`, else any string-keyed record. */
+export type RegisteredData = Statecraft.Register extends { data: infer D extends SessionData }
+  ? D
+  : SessionData;
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -3,12 +3,20 @@
  * byte leaves (a redirect followed at once by the next request sees it) and a failed commit
  * can still become an error response instead of a success the store never acknowledged.
  * Shared by every adapter built on `ServerResponse` (node:http, Express).
+ *
+ * `writeHead`, `write`, `end` and `flushHeaders` are intercepted. On a plain `ServerResponse`
+ * the wrappers are set on the response itself. A framework that gives responses its own
+ * prototype (Express) gets the wrappers once on that prototype instead: V8 adds a property to
+ * an object whose prototype was swapped at about 1 µs each (against a few ns on a plain
+ * response), and four per request would cost more than the rest of the adapter. Wrappers on a
+ * prototype pass straight through for responses that are not held.
  */
-import type { ServerResponse } from 'node:http';
+import { ServerResponse } from 'node:http';
 
 type AnyFn = (this: ServerResponse, ...args: unknown[]) => unknown;
+type Name = (typeof NAMES)[number];
 
-const HOLD = Symbol('statecraft.hold');
+const NAMES = ['writeHead', 'write', 'end', 'flushHeaders'] as const;
 
 // States of a held response.
 /** Nothing written yet. */
@@ -30,23 +38,25 @@ function bare500(res: ServerResponse): void {
   res.end();
 }
 
-/** Per-response state; the wrappers below are shared by every response (no closures per request). */
+const holds = new WeakMap<ServerResponse, Hold>();
+
 class Hold {
   state = IDLE;
-  readonly originals: readonly AnyFn[];
   readonly queue: Array<[number, unknown[]]> = [];
 
   constructor(
     readonly res: ServerResponse,
     public commit: () => Promise<void>,
     readonly fail: ((e: unknown) => void) | undefined,
-  ) {
-    this.originals = [res.writeHead, res.write, res.end, res.flushHeaders] as unknown as AnyFn[];
-  }
+    /** What the wrappers call once open. */
+    readonly originals: readonly AnyFn[],
+    /** The wrappers live on the framework's prototype (else on the response itself). */
+    readonly onPrototype: boolean,
+  ) {}
 
   call(i: number, args: unknown[]): unknown {
-    // Once open, the wrappers stay in place and pass through: a middleware that wrapped them
-    // after us (compression…) keeps calling them, possibly long after the commit.
+    // Once open, the wrappers pass through: a middleware that wrapped them after us
+    // (compression…) keeps calling them, possibly long after the commit.
     if (this.state === OPEN) return this.originals[i]!.apply(this.res, args);
     if (this.state === CLOSED) return i === 1 ? true : this.res;
     this.queue.push([i, args]);
@@ -84,27 +94,59 @@ class Hold {
   }
 }
 
-function hold(res: ServerResponse): Hold {
-  return (res as unknown as { [HOLD]: Hold })[HOLD];
-}
-
-const WRAPPERS = {
-  writeHead(this: ServerResponse, ...args: unknown[]) {
-    return hold(this).call(0, args);
+/** Wrappers set on a response itself: its Hold always exists. */
+const OWN: Record<Name, AnyFn> = {
+  writeHead(...args) {
+    return holds.get(this)!.call(0, args);
   },
-  write(this: ServerResponse, ...args: unknown[]) {
-    return hold(this).call(1, args);
+  write(...args) {
+    return holds.get(this)!.call(1, args);
   },
-  end(this: ServerResponse, ...args: unknown[]) {
-    return hold(this).call(2, args);
+  end(...args) {
+    return holds.get(this)!.call(2, args);
   },
-  flushHeaders(this: ServerResponse, ...args: unknown[]) {
-    return hold(this).call(3, args);
+  flushHeaders(...args) {
+    return holds.get(this)!.call(3, args);
   },
 };
 
+interface Patched {
+  originals: AnyFn[];
+  wrappers: Record<Name, AnyFn>;
+}
+
+const PATCHED = Symbol('statecraft.hold');
+
+/** Installs pass-through wrappers on a framework's response prototype, once. */
+function patch(proto: Record<PropertyKey, unknown>): Patched {
+  const done = proto[PATCHED] as Patched | undefined;
+  if (done !== undefined) return done;
+  const originals = NAMES.map((n) => proto[n] as AnyFn);
+  const via = (i: number): AnyFn =>
+    function (this: ServerResponse, ...args: unknown[]) {
+      const h = holds.get(this);
+      return h?.onPrototype ? h.call(i, args) : originals[i]!.apply(this, args);
+    };
+  const wrappers = { writeHead: via(0), write: via(1), end: via(2), flushHeaders: via(3) };
+  for (const n of NAMES) proto[n] = wrappers[n];
+  const p: Patched = { originals, wrappers };
+  Object.defineProperty(proto, PATCHED, { value: p });
+  return p;
+}
+
+/** The framework's own response prototype (the one just above ServerResponse's), or null. */
+function frameworkPrototype(res: ServerResponse): Record<PropertyKey, unknown> | null {
+  let p: unknown = Object.getPrototypeOf(res);
+  while (p !== null && p !== ServerResponse.prototype) {
+    const up: unknown = Object.getPrototypeOf(p);
+    if (up === ServerResponse.prototype) return p as Record<PropertyKey, unknown>;
+    p = up;
+  }
+  return null;
+}
+
 /**
- * Wraps `writeHead`, `write`, `end` and `flushHeaders`: the first call runs `commit` and is
+ * Intercepts `writeHead`, `write`, `end` and `flushHeaders`: the first call runs `commit` and is
  * queued with every call after it; once `commit` resolves the queue is replayed and later calls
  * go straight through. If `commit` rejects, the queue is dropped, `fail` answers (an error
  * response; a bare 500 by default) and whatever the handler writes afterwards is discarded.
@@ -114,7 +156,7 @@ export function holdUntilCommitted(
   commit: () => Promise<void>,
   fail?: (e: unknown) => void,
 ): void {
-  const held = (res as unknown as { [HOLD]?: Hold })[HOLD];
+  const held = holds.get(res);
   if (held !== undefined) {
     // A second session on the same response (nested adapters): both commits gate the send.
     if (held.state === IDLE) {
@@ -125,10 +167,23 @@ export function holdUntilCommitted(
     }
     return;
   }
-  (res as unknown as { [HOLD]: Hold })[HOLD] = new Hold(res, commit, fail);
-  const m = res as unknown as Record<keyof typeof WRAPPERS, AnyFn>;
-  m.writeHead = WRAPPERS.writeHead;
-  m.write = WRAPPERS.write;
-  m.end = WRAPPERS.end;
-  m.flushHeaders = WRAPPERS.flushHeaders;
+  const proto = frameworkPrototype(res);
+  if (proto !== null) {
+    const { originals, wrappers } = patch(proto);
+    // Nothing set on the response itself shadows the prototype's wrappers: nothing to add.
+    if (
+      res.writeHead === wrappers.writeHead &&
+      res.write === wrappers.write &&
+      res.end === wrappers.end &&
+      res.flushHeaders === wrappers.flushHeaders
+    ) {
+      holds.set(res, new Hold(res, commit, fail, originals, true));
+      return;
+    }
+  }
+  // A plain ServerResponse (adding properties to it is cheap), or one whose methods another
+  // middleware already wrapped on the response itself: wrap those in turn.
+  const m = res as unknown as Record<Name, AnyFn>;
+  holds.set(res, new Hold(res, commit, fail, [m.writeHead, m.write, m.end, m.flushHeaders], false));
+  for (const n of NAMES) m[n] = OWN[n];
 }
