@@ -93,6 +93,15 @@ function track(pid: number): void {
   });
 }
 
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
@@ -280,8 +289,12 @@ export async function startRealBalancer(options: RealBalancerOptions): Promise<R
         const timer = new Promise<'late'>((r) => setTimeout(r, graceMs, 'late').unref());
         if ((await Promise.race([exited, timer])) === 'late') killGroup(pid, 'SIGKILL');
         await exited;
-        // Workers the master left behind (a SIGKILLed master cannot stop them).
+        // Workers the master left behind (a SIGKILLed master cannot stop them), and wait until
+        // the group is gone, so the port and files are free when stop() resolves.
         killGroup(pid, 'SIGKILL');
+        for (let waited = 0; waited < 3000 && groupAlive(pid); waited += 10) {
+          await new Promise((r) => setTimeout(r, 10));
+        }
         running.delete(pid);
         rmSync(dir, { recursive: true, force: true });
       })();

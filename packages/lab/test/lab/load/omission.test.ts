@@ -51,7 +51,8 @@ describe('a server paused for 2 s', () => {
         `baseline corrected p99 ${baseline!.latency.p99} ms`,
     );
     // Every arrival of the phase was sent and answered: none dropped, none failed.
-    assert.equal(pause!.requests, 400);
+    // 100/s for 4 s; a request planned on the phase's edge may be filed on either side of it.
+    assert.ok(Math.abs(pause!.requests - 400) <= 2, String(pause!.requests));
     assert.deepEqual(
       Object.keys(pause!.errors).filter((k) => !k.startsWith('http_4')),
       [],

@@ -57,7 +57,8 @@ describe('phases', () => {
     const started = performance.now();
     const r = await done;
     assert.ok(performance.now() - started < 2000);
-    assert.ok(Math.abs(r.durationMs - 1000) < 50, String(r.durationMs));
+    // The stop lands on a timer: on a busy machine it may fire a little late, never early.
+    assert.ok(r.durationMs >= 990 && r.durationMs < 1300, String(r.durationMs));
     const due = plan.arrivals.filter((a) => a.atMs < r.durationMs).length;
     assert.ok(Math.abs(r.phases[0]!.requests - due) <= 2, `${r.phases[0]!.requests} vs ${due}`);
     assert.equal(r.selfCheck.planned, r.phases[0]!.requests);
