@@ -16,7 +16,7 @@ import { compare, table } from '../compare.js';
 const USAGE = `usage:
   statecraft [lab]   [--modes sticky,shared,stateless,hybrid] [--instances 3] [--balancer builtin|nginx|haproxy]
                      [--store sqlite|redis://…|postgres://…] [--rate 150] [--phase 2.5] [--warmup 1.5]
-                     [--users 60] [--seed 1] [--out reports] [--json]
+                     [--users 60] [--seed 1] [--out reports] [--json] [--app "node my-app.js"]
   statecraft compare [--modes sticky,shared,stateless,hybrid] [--users N] [--json]
   statecraft serve   --mode M [--port 3000] [--store sqlite:/path|redis://…|postgres://…]
   statecraft cluster --mode M [--instances 3] [--balancer builtin|nginx|haproxy]
@@ -92,6 +92,7 @@ async function runLabCommand(args: string[]): Promise<number> {
       seed: { type: 'string', default: '1' },
       out: { type: 'string', default: 'reports' },
       json: { type: 'boolean', default: false },
+      app: { type: 'string' },
     },
   });
   const balancer = values.balancer as 'builtin' | 'nginx' | 'haproxy';
@@ -114,6 +115,7 @@ async function runLabCommand(args: string[]): Promise<number> {
     warmupSeconds: num('warmup', values.warmup, 0, 600),
     users: int('users', values.users, 1, 100_000)!,
     seed: int('seed', values.seed, 0, 2 ** 31)!,
+    app: values.app ?? null,
   };
   const t0 = Date.now();
   const report = await runLab(config, (line) =>

@@ -75,6 +75,11 @@ export interface ModeRun {
   results: GeneratorResults;
 }
 
+/** `--app CMD`: any program implementing docs/app-contract.md, started once per instance. */
+function appCommand(config: LabConfig): { command?: string[] } {
+  return config.app === null ? {} : { command: config.app.split(/\s+/).filter(Boolean) };
+}
+
 export async function runMode(mode: Mode, config: LabConfig, plan: RunPlan, log: Progress): Promise<ModeRun> {
   const storeFlag =
     mode === 'shared' || mode === 'hybrid' ? (config.store === 'sqlite' ? {} : { store: config.store }) : {};
@@ -83,6 +88,7 @@ export async function runMode(mode: Mode, config: LabConfig, plan: RunPlan, log:
     instances: config.instances,
     balancer: config.balancer,
     ...storeFlag,
+    ...appCommand(config),
   });
   const metrics: Record<string, number | null> = {};
   const notes: Record<string, string> = {};
@@ -287,6 +293,7 @@ async function roundRobinLoss(
     instances: config.instances,
     balancer: 'builtin',
     policy: 'round-robin',
+    ...appCommand(config),
   });
   try {
     return await measure(rr.url);
