@@ -17,6 +17,7 @@ const USAGE = `usage:
   statecraft [lab]   [--modes sticky,shared,stateless,hybrid] [--instances 3] [--balancer builtin|nginx|haproxy]
                      [--store sqlite|redis://…|postgres://…] [--rate 150] [--phase 2.5] [--warmup 1.5]
                      [--users 60] [--seed 1] [--out reports] [--json] [--app "node my-app.js"]
+                     [--metrics-port 0]   (OpenMetrics of the running lab at /metrics; 0: a free port)
   statecraft compare [--modes sticky,shared,stateless,hybrid] [--users N] [--json]
   statecraft serve   --mode M [--port 3000] [--store sqlite:/path|redis://…|postgres://…]
   statecraft cluster --mode M [--instances 3] [--balancer builtin|nginx|haproxy]
@@ -93,6 +94,7 @@ async function runLabCommand(args: string[]): Promise<number> {
       out: { type: 'string', default: 'reports' },
       json: { type: 'boolean', default: false },
       app: { type: 'string' },
+      'metrics-port': { type: 'string', default: '0' },
     },
   });
   const balancer = values.balancer as 'builtin' | 'nginx' | 'haproxy';
@@ -117,10 +119,30 @@ async function runLabCommand(args: string[]): Promise<number> {
     seed: int('seed', values.seed, 0, 2 ** 31)!,
     app: values.app ?? null,
   };
+  const { LiveCounters, serveMetrics } = await import('../lab/live.js');
+  const live = new LiveCounters();
+  const metrics = await serveMetrics(live, int('metrics-port', values['metrics-port'], 0, 65_535)!);
   const t0 = Date.now();
-  const report = await runLab(config, (line) =>
-    process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${line}\n`),
-  );
+  const elapsed = () => `[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s]`;
+  process.stderr.write(`${elapsed()} live metrics (OpenMetrics): ${metrics.url}\n`);
+  // On a terminal, one line that keeps the run's pulse: phase, requests, errors, damage.
+  const tty = process.stderr.isTTY === true;
+  const pulse = tty
+    ? setInterval(() => {
+        const now = live.snapshot().at(-1);
+        if (!now) return;
+        const errors = Object.values(now.errors).reduce((a, b) => a + b, 0);
+        process.stderr.write(
+          `\r${elapsed()} ${now.mode} ${now.phase}: ${now.requests} requests, ${errors} errors, ${now.sessionsLost} sessions lost  `,
+        );
+      }, 500)
+    : null;
+  const log = (line: string) => process.stderr.write(`${tty ? '\r\x1b[K' : ''}${elapsed()} ${line}\n`);
+  const report = await runLab(config, log, live).finally(() => {
+    if (pulse) clearInterval(pulse);
+    metrics.server.close();
+  });
+  if (tty) process.stderr.write('\r\x1b[K');
   const files = await writeReport(resolve(values.out), report);
   if (values.json) console.log(JSON.stringify(report, null, 2));
   else console.log(renderTerminal(report, { color: process.stdout.isTTY === true }));

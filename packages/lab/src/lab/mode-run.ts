@@ -6,6 +6,7 @@
 import { statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Cluster, startCluster } from '../cluster/index.js';
+import type { LiveCounters } from './live.js';
 import { createGenerator, type GeneratorResults, planSchedule } from './load/index.js';
 import type { FaultEvent, LabConfig, Mode, ModeReport, PhaseMetrics } from './model.js';
 import type { PhasePlan, RunPlan } from './plan.js';
@@ -80,7 +81,13 @@ function appCommand(config: LabConfig): { command?: string[] } {
   return config.app === null ? {} : { command: config.app.split(/\s+/).filter(Boolean) };
 }
 
-export async function runMode(mode: Mode, config: LabConfig, plan: RunPlan, log: Progress): Promise<ModeRun> {
+export async function runMode(
+  mode: Mode,
+  config: LabConfig,
+  plan: RunPlan,
+  log: Progress,
+  live?: LiveCounters,
+): Promise<ModeRun> {
   const storeFlag =
     mode === 'shared' || mode === 'hybrid' ? (config.store === 'sqlite' ? {} : { store: config.store }) : {};
   const cluster = await startCluster({
@@ -129,6 +136,7 @@ export async function runMode(mode: Mode, config: LabConfig, plan: RunPlan, log:
       users: config.users,
     });
     gen.beginPhase(plan.phases[0]!.name, plan.phases[0]!.kind);
+    live?.track(mode, gen);
     const done = gen.run(schedule);
     let afterKill: Promise<Damage> | null = null;
     let afterRoll: Promise<Damage> | null = null;
@@ -158,6 +166,7 @@ export async function runMode(mode: Mode, config: LabConfig, plan: RunPlan, log:
       }
     }
     const results = await done;
+    live?.settle(mode);
     const killDamage = afterKill ? await afterKill : null;
     const rollDamage = afterRoll ? await afterRoll : null;
 

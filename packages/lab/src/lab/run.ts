@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { evaluateClaims } from './claims/index.js';
+import type { LiveCounters } from './live.js';
 import { planSchedule, scheduleHash } from './load/index.js';
 import { type Progress, runMode } from './mode-run.js';
 import { type LabConfig, type LabReport, type ModeReport, REPORT_SCHEMA_VERSION } from './model.js';
@@ -46,14 +47,18 @@ export function planHash(config: LabConfig): string {
   return scheduleHash(schedule, { plan, modes: config.modes, instances: config.instances });
 }
 
-export async function runLab(config: LabConfig, log: Progress = () => {}): Promise<LabReport> {
+export async function runLab(
+  config: LabConfig,
+  log: Progress = () => {},
+  live?: LiveCounters,
+): Promise<LabReport> {
   const started = Date.now();
   const plan = planRun(config);
   const modes: ModeReport[] = [];
   const invalidReasons: string[] = [];
   for (const mode of config.modes) {
     const t0 = Date.now();
-    const { report, results } = await runMode(mode, config, plan, log);
+    const { report, results } = await runMode(mode, config, plan, log, live);
     log(`${mode}: done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     modes.push(report);
     // The generator's own verdict on itself: rate held, nothing dropped, not saturated.

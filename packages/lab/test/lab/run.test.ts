@@ -9,8 +9,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { LiveCounters, serveMetrics } from '../../src/lab/live.js';
 import type { LabReport, ModeReport } from '../../src/lab/model.js';
 import { writeReport } from '../../src/lab/report/files.js';
+import { parseOpenMetrics } from '../../src/lab/report/openmetrics.js';
 import { validateReport } from '../../src/lab/report/validate.js';
 import { DEFAULT_CONFIG, planHash, runLab } from '../../src/lab/run.js';
 
@@ -19,10 +21,20 @@ const config = { ...DEFAULT_CONFIG, phaseSeconds: 1.5, warmupSeconds: 1, rate: 1
 describe('a short lab run of the four modes', () => {
   const dir = mkdtempSync(join(tmpdir(), 'statecraft-lab-'));
   let report: LabReport;
+  let scraped = '';
   const mode = (m: string) => report.modes.find((x) => x.mode === m) as ModeReport;
 
   before(async () => {
-    const run = await runLab(config);
+    const live = new LiveCounters();
+    const metrics = await serveMetrics(live, 0);
+    const running = runLab(config, () => {}, live);
+    // Scrape the endpoint while the first mode is under load.
+    for (let i = 0; i < 100 && !/statecraft_lab_requests_total\{mode="sticky"\} [1-9]/.test(scraped); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      scraped = await (await fetch(metrics.url)).text();
+    }
+    const run = await running;
+    metrics.server.close();
     const files = await writeReport(dir, run);
     report = JSON.parse(readFileSync(files.json, 'utf8')) as LabReport;
   });
@@ -31,6 +43,13 @@ describe('a short lab run of the four modes', () => {
   test('report.json validates against the published schema', () => {
     const v = validateReport(report);
     assert.ok(v.ok, v.ok ? '' : v.errors.join('\n'));
+  });
+
+  test('the OpenMetrics endpoint served parseable live counters while the lab ran', () => {
+    const families = parseOpenMetrics(scraped);
+    const requests = families.find((f) => f.name === 'statecraft_lab_requests');
+    assert.ok(requests, scraped);
+    assert.ok(requests.samples.some((s) => s.value > 0));
   });
 
   test('no response in any mode carried another user', () => {

@@ -154,6 +154,35 @@ export class LoadGenerator {
     return this.#users;
   }
 
+  /**
+   * Running totals for a live view (the OpenMetrics endpoint, the dashboard): sums of counters,
+   * no histogram work, cheap enough to call every second.
+   */
+  live(): {
+    phase: string;
+    requests: number;
+    errors: Record<string, number>;
+    dropped: number;
+    inFlight: number;
+    sessionsLost: number;
+    cartItemsLost: number;
+  } {
+    const errors: Record<string, number> = {};
+    let requests = 0;
+    let dropped = 0;
+    let sessionsLost = 0;
+    let cartItemsLost = 0;
+    for (const b of this.#recorder.phases) {
+      requests += b.requests;
+      dropped += b.dropped;
+      sessionsLost += b.users.sessionsLost;
+      cartItemsLost += b.users.cartItemsLost;
+      for (const [k, n] of Object.entries(b.errors)) errors[k] = (errors[k] ?? 0) + n;
+    }
+    const phase = this.#recorder.phases[this.#recorder.phases.length - 1]?.name ?? 'idle';
+    return { phase, requests, errors, dropped, inFlight: this.#inFlight, sessionsLost, cartItemsLost };
+  }
+
   /** Requests in flight right now. */
   get inFlight(): number {
     return this.#inFlight;
