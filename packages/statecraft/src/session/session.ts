@@ -239,7 +239,7 @@ export class Session<D extends SessionData = SessionData> {
         s.lastSeenAt = now;
         s.expiresAt = Math.min(now + this.o.idleMs, s.absoluteExpiresAt);
       }
-      const credential = await this.strategy.touch(s);
+      const credential = await this.strategy.touch(s, due);
       return credential === null ? NOTHING : this.#issue(credential, s.expiresAt - now);
     }
     if (this.#clear) {

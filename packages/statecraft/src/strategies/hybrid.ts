@@ -244,8 +244,8 @@ export class HybridStrategy implements Strategy {
     return { state: saved.state, credential: this.credential(saved.state) };
   }
 
-  async touch(state: SessionState): Promise<string | null> {
-    await this.inner.touch(state);
+  async touch(state: SessionState, slide: boolean): Promise<string | null> {
+    if (slide) await this.inner.touch(state, true);
     state.reissue = false;
     return this.credential(state);
   }

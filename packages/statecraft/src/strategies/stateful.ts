@@ -131,7 +131,8 @@ export class StatefulStrategy implements Strategy {
     }
   }
 
-  async touch(state: SessionState): Promise<string | null> {
+  async touch(state: SessionState, slide: boolean): Promise<string | null> {
+    if (!slide) return null;
     await this.store.touch(storeKey(state.id), state.lastSeenAt, state.expiresAt);
     return state.id;
   }

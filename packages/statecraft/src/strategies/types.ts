@@ -59,8 +59,12 @@ export interface Strategy {
    * Resolves with the state as saved and the credential the client must hold.
    */
   save(state: SessionState, changes: readonly Change[]): Promise<{ state: SessionState; credential: string }>;
-  /** Slides the expiry of an unchanged session; resolves a credential to re-send, or null. */
-  touch(state: SessionState): Promise<string | null>;
+  /**
+   * Re-sends the credential of an unchanged session; with `slide`, its expiry moved and the
+   * strategy persists that. Without (a token refresh or a key rotation only) nothing is written.
+   * Resolves a credential to re-send, or null.
+   */
+  touch(state: SessionState, slide: boolean): Promise<string | null>;
   /** Ends one session server-side (where the strategy can). */
   destroy(state: SessionState): Promise<void>;
   list(userId: string): Promise<SessionInfo[]>;
