@@ -9,6 +9,7 @@
  *   v    store version           s    codec schema               d  encoded data
  */
 import type { Codec } from '../codec/index.js';
+import { SessionError } from '../session/errors.js';
 import type { ResolvedOptions } from '../session/options.js';
 import type { JwtPayload, Keyring, KeySpec, VerifyOptions } from '../tokens/index.js';
 import { createKeyring, openToken, sealToken, signToken, verifyToken } from '../tokens/index.js';
@@ -56,6 +57,18 @@ function isKeyring(k: TokenOptions['keys']): k is Keyring {
 export function tokenCodec(t: TokenOptions, o: ResolvedOptions): TokenCodec {
   const keyring = isKeyring(t.keys) ? t.keys : createKeyring(t.keys as KeySpec[]);
   const sealed = (t.format ?? 'jwe') === 'jwe';
+  // A keyring that cannot issue in the chosen format is a start-up error, not a 500 per login.
+  const canIssue = sealed
+    ? keyring.current('dir') !== undefined
+    : keyring.current('HS256') !== undefined || keyring.current('EdDSA') !== undefined;
+  if (!canIssue) {
+    throw new SessionError(
+      'INVALID_CONFIG',
+      sealed
+        ? "format 'jwe' needs a { alg: 'dir', enc: 'A256GCM' } key"
+        : "format 'jws' needs an HS256 key or an EdDSA key with its private key",
+    );
+  }
   const codec: Codec = o.codec;
   const verify: VerifyOptions = {
     clock: o.clock,

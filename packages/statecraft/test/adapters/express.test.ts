@@ -90,6 +90,11 @@ describe('req.session in Express', () => {
               errors.push((e as Error).name);
             }
           }
+          try {
+            delete loose.handle;
+          } catch (e) {
+            errors.push((e as Error).name);
+          }
           seen.reserved = { errors, userId: req.session.userId, keys: Object.keys(req.session) };
           res.json({ ok: true });
         });
@@ -144,12 +149,12 @@ describe('req.session in Express', () => {
     });
   });
 
-  test('assigning to a method or accessor name throws a TypeError and changes nothing', async () => {
+  test('assigning to or deleting a method or accessor name throws a TypeError and changes nothing', async () => {
     const c = new Client(server.url);
     await c.request('POST', '/login', { user: 'bea' });
     await c.request('POST', '/reserved');
     assert.deepEqual(seen.reserved, {
-      errors: ['TypeError', 'TypeError', 'TypeError', 'TypeError', 'TypeError'],
+      errors: ['TypeError', 'TypeError', 'TypeError', 'TypeError', 'TypeError', 'TypeError'],
       userId: 'bea',
       keys: [],
     });

@@ -129,3 +129,14 @@ test('a sealed (jwe) token does not reveal session data', async () => {
     .join('');
   assert.doesNotMatch(decoded, /plain-text-marker/);
 });
+
+test('a keyring that cannot issue in the chosen format is refused at start-up', () => {
+  assert.throws(
+    () => createSessions(stateless({ keys: [hsKey()], format: 'jwe' })),
+    (e) => isSessionError(e, 'INVALID_CONFIG'),
+  );
+  assert.throws(
+    () => createSessions(stateless({ keys: [dirKey()], format: 'jws' })),
+    (e) => isSessionError(e, 'INVALID_CONFIG'),
+  );
+});

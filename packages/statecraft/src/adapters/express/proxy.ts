@@ -42,6 +42,17 @@ const EXTRAS: ReadonlySet<string> = new Set<Extra>(['regenerate', 'destroy', 'sa
 // Names that are methods or accessors, never data: the Session's prototype plus the extras.
 const MEMBERS: ReadonlySet<string> = new Set([...Object.getOwnPropertyNames(Session.prototype), ...EXTRAS]);
 
+/**
+ * A property name that is data. Member names throw, in sloppy scripts too (where a Proxy trap
+ * returning false would fail silently): `req.session.userId = 'x'` is a bug, never data.
+ */
+function dataKey(p: string | symbol): string {
+  if (typeof p === 'symbol' || MEMBERS.has(p)) {
+    throw new TypeError(`req.session.${String(p)} is not session data: use the session's methods`);
+  }
+  return p;
+}
+
 function settle(p: Promise<unknown>, cb: SessionCallback | undefined): Promise<void> | undefined {
   const done = p.then(() => undefined);
   if (typeof cb !== 'function') return done;
@@ -89,9 +100,7 @@ class Handler implements ProxyHandler<Session<SessionData>> {
   }
 
   set(s: Session<SessionData>, p: string | symbol, value: unknown): boolean {
-    // false makes the assignment throw a TypeError (module code is strict): a reserved name.
-    if (typeof p === 'symbol' || MEMBERS.has(p)) return false;
-    s.set(p, value);
+    s.set(dataKey(p), value);
     return true;
   }
 
@@ -101,8 +110,7 @@ class Handler implements ProxyHandler<Session<SessionData>> {
   }
 
   deleteProperty(s: Session<SessionData>, p: string | symbol): boolean {
-    if (typeof p === 'symbol' || MEMBERS.has(p)) return false;
-    s.delete(p);
+    s.delete(dataKey(p));
     return true;
   }
 
