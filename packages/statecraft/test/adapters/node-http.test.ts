@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Store } from 'statecraft';
 import { createSessions, stateful } from 'statecraft';
+import { withSessions } from 'statecraft/adapters/node-http';
 import { memoryStore } from 'statecraft/stores/memory';
 import { shopApp } from '../helpers/app.js';
 import { Client, listen } from '../helpers/http.js';
@@ -98,5 +99,33 @@ describe('node:http adapter with the store down', () => {
       error: { code: 'STORE_UNAVAILABLE', message: 'The session store is unavailable' },
     });
     await server.close();
+  });
+});
+
+describe('node:http adapter and the client address', () => {
+  test('list() records the socket address, or the forwarded one through a trusted proxy', async () => {
+    const sessions = createSessions(stateful({ store: memoryStore() }));
+    const login = (trustProxy: number) =>
+      listen(
+        withSessions(
+          sessions,
+          async (_req, res, session) => {
+            await session.login(`ip-${trustProxy}`);
+            res.end();
+          },
+          { trustProxy },
+        ),
+      );
+    for (const [hops, expected] of [
+      [0, '127.0.0.1'],
+      [1, '203.0.113.7'],
+    ] as const) {
+      const server = await login(hops);
+      // A spoofed entry first, then the one the trusted proxy added.
+      await fetch(server.url, { headers: { 'x-forwarded-for': '198.51.100.66, 203.0.113.7' } });
+      const [info] = await sessions.list(`ip-${hops}`);
+      assert.equal(info?.ip?.replace('::ffff:', ''), expected);
+      await server.close();
+    }
   });
 });
