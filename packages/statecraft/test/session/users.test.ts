@@ -4,47 +4,24 @@
  * index forgetting sessions that expired without logout.
  */
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import { after, before, describe, test } from 'node:test';
-import type { SessionBus, SessionsOptions, Store } from 'statecraft';
+import type { SessionBus, SessionsOptions } from 'statecraft';
 import { createSessions, hybrid, isSessionError, manualClock, stateful, stateless } from 'statecraft';
-import { makeStore, STORE_NAMES, type StoreKit } from '../helpers/stores.js';
+import { memoryBus, memoryHub } from 'statecraft/bus/memory';
+import { makeStore, STORE_NAMES, type StoreKit, unclosable } from '../helpers/stores.js';
 import { dirKey, hsKey } from '../helpers/tokens.js';
 
 const cookie = (token: string) => ({ headers: { cookie: `sid=${encodeURIComponent(token)}` } });
 
 function localBus(): () => SessionBus {
-  const ee = new EventEmitter();
-  return () => ({
-    async publish(channel, message) {
-      setImmediate(() => ee.emit(channel, message));
-    },
-    async subscribe(channel, handler) {
-      ee.on(channel, handler);
-      return async () => {
-        ee.off(channel, handler);
-      };
-    },
-  });
+  const hub = memoryHub();
+  return () => memoryBus({ hub });
 }
 
 for (const name of STORE_NAMES) {
   describe(`a user's sessions on the ${name} store`, () => {
     let kit: StoreKit;
-    const keep = () => {
-      const s = kit.store;
-      const view: Store = {
-        name: s.name,
-        get: (k) => s.get(k),
-        set: (r, e) => s.set(r, e),
-        touch: (k, l, x) => s.touch(k, l, x),
-        delete: (k) => s.delete(k),
-        listByUser: (u) => s.listByUser(u),
-        deleteByUser: (u, e) => s.deleteByUser(u, e),
-        close: async () => {},
-      };
-      return view;
-    };
+    const keep = () => unclosable(kit.store);
     before(async () => {
       kit = await makeStore(name);
     });

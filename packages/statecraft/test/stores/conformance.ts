@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { Clock, ManualClock, SessionRecord, Store } from 'statecraft';
 import { createSessions, isSessionError, manualClock, stateful } from 'statecraft';
+import { unclosable } from '../helpers/stores.js';
 
 export interface StoreHarness {
   /** A store over a clean namespace, reading time from `clock`. */
@@ -19,20 +20,6 @@ export interface StoreHarness {
 }
 
 const MIN = 60_000;
-
-/** A view of `s` whose close() does nothing (works for class-based stores with private fields). */
-function unclosable(s: Store): Store {
-  return {
-    name: s.name,
-    get: (k) => s.get(k),
-    set: (r, e) => s.set(r, e),
-    touch: (k, l, x) => s.touch(k, l, x),
-    delete: (k) => s.delete(k),
-    listByUser: (u) => s.listByUser(u),
-    deleteByUser: (u, e) => s.deleteByUser(u, e),
-    close: async () => {},
-  };
-}
 
 export function testStore(name: string, h: StoreHarness): void {
   describe(`${name} store conformance`, () => {

@@ -1,26 +1,16 @@
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import { describe, test } from 'node:test';
 import type { KeySpec, ManualClock, SessionBus, Store } from 'statecraft';
 import { createSessions, hybrid, manualClock } from 'statecraft';
+import { memoryBus, memoryHub } from 'statecraft/bus/memory';
 import { memoryStore } from 'statecraft/stores/memory';
 import { countingStore } from '../helpers/counting-store.js';
 import { cookieValue, hsKey } from '../helpers/tokens.js';
 
 /** An in-process bus shared by several managers standing in for instances. */
 function localBus(): () => SessionBus {
-  const ee = new EventEmitter();
-  return () => ({
-    async publish(channel, message) {
-      setImmediate(() => ee.emit(channel, message));
-    },
-    async subscribe(channel, handler) {
-      ee.on(channel, handler);
-      return async () => {
-        ee.off(channel, handler);
-      };
-    },
-  });
+  const hub = memoryHub();
+  return () => memoryBus({ hub });
 }
 
 function cluster(n: number, opts: { clock?: ManualClock; bus?: boolean } = {}) {
