@@ -59,7 +59,8 @@ export class Session<D extends SessionData = SessionData> {
     const now = this.o.clock.now();
     const absoluteExpiresAt = now + this.o.absoluteMs;
     return {
-      id: newSessionId(this.o.random),
+      // Drawn when first needed: most requests without a session never store anything.
+      id: '',
       userId,
       data,
       version: 0,
@@ -84,7 +85,7 @@ export class Session<D extends SessionData = SessionData> {
 
   /** A non-secret handle for this session (SHA-256 of its id): safe to log and show. */
   get handle(): string {
-    this.#handle ??= storeKey(this.#state.id);
+    this.#handle ??= storeKey(this.#id());
     return this.#handle;
   }
 
@@ -98,6 +99,12 @@ export class Session<D extends SessionData = SessionData> {
 
   /** @internal The secret id, for `revokeUser(..., { except })` and the WebSocket adapter. */
   get internalId(): string {
+    return this.#id();
+  }
+
+  /** The session's id, drawn from the CSPRNG the first time a new session needs one. */
+  #id(): string {
+    if (this.#state.id === '') this.#state.id = newSessionId(this.o.random);
     return this.#state.id;
   }
 
@@ -213,6 +220,7 @@ export class Session<D extends SessionData = SessionData> {
     const now = this.o.clock.now();
     const s = this.#state;
     if (this.#dirty) {
+      this.#id();
       s.lastSeenAt = now;
       s.expiresAt = Math.min(now + this.o.idleMs, s.absoluteExpiresAt);
       if (this.meta.ip !== undefined) s.ip = this.meta.ip;

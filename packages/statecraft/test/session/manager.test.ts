@@ -287,6 +287,23 @@ describe('session lifecycle', () => {
   });
 });
 
+test('a request without a session that stores nothing draws no random id', async () => {
+  let draws = 0;
+  const random = {
+    bytes(n: number) {
+      draws++;
+      return new Uint8Array(n).fill(7);
+    },
+  };
+  const sessions = createSessions(stateful({ store: memoryStore({ sweepInterval: 0 }) }), { random });
+  await (await sessions.load({ headers: {} })).commit();
+  assert.equal(draws, 0);
+  const s = await sessions.load({ headers: {} });
+  s.set('a', 1);
+  await s.commit();
+  assert.equal(draws, 1);
+});
+
 describe('options', () => {
   const invalid = (e: unknown) => isSessionError(e, 'INVALID_CONFIG');
   test('SameSite=None without Secure is refused at start-up', () => {
