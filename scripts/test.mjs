@@ -21,6 +21,7 @@ const SERIAL = [
   /lab\/test\/lab\/(run|engines)\.test\.ts$/,
   /lab\/test\/lab\/load\/(omission|phases|health|connections)\.test\.ts$/,
   /lab\/test\/cluster\//,
+  /lab\/test\/net\//,
   /statecraft\/test\/strategies\/hybrid-processes\.test\.ts$/,
   /statecraft\/test\/adapters\/(node-http-outage|websocket-redis)\.test\.ts$/,
   /statecraft\/test\/bus\/(postgres|redis|ipc)\.test\.ts$/,

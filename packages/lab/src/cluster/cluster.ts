@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Mode } from '../app/modes.js';
+import { NetLinks, type NetOptions } from '../net/links.js';
 import { type Balancer, type BalancerOptions, startBalancer } from './balancer/index.js';
 import { type PolicyName, policyForMode } from './balancer/policies/index.js';
 import { type Control, startControl } from './control.js';
@@ -56,6 +57,11 @@ export interface ClusterOptions {
   adminPort?: number | false;
   /** Browser origins allowed to call the control API (the dashboard's). @default none */
   adminOrigins?: readonly string[];
+  /**
+   * Fault proxies on the cluster's links: `store` between the instances and a networked store,
+   * `instances` between the balancer and each instance. @default none (direct connections)
+   */
+  net?: NetOptions;
   /** Working directory (SQLite file, instance logs). @default a new temporary directory, removed by `stop()` */
   dir?: string;
   /** `STATECRAFT_SECRET` (64 hex characters). @default 32 random bytes */
@@ -84,6 +90,8 @@ export interface Cluster extends EventSource<ClusterEvent> {
   readonly dir: string;
   /** The environment every instance got, without the secret. */
   readonly env: Readonly<Record<string, string>>;
+  /** The fault proxies on the cluster's links, or null when none was asked for. */
+  readonly net: NetLinks | null;
   /** Stops the control API, the balancer, then drains the instances; removes a directory it created. */
   stop(): Promise<void>;
 }
@@ -150,6 +158,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
   const ownDir = o.dir === undefined;
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), `statecraft-cluster-${o.mode}-`));
   const env = clusterEnvironment(o, dir);
+  const net = o.net ? new NetLinks(o.net) : null;
   const events = emitter<ClusterEvent>();
   const offs: Array<() => void> = [];
 
@@ -167,10 +176,18 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     if (balancer?.engine === 'builtin') await balancer.close();
     else await balancer?.stop();
     await supervisor?.stop();
+    await net?.close();
     if (ownDir) rmSync(dir, { recursive: true, force: true });
   };
 
   try {
+    // The instances reach the store through its link's proxy: they get the proxy's address.
+    // Sticky's memory and stateless's token are no store on a network: nothing to delay.
+    if (net && env.STATECRAFT_STORE && env.STATECRAFT_STORE !== 'memory') {
+      env.STATECRAFT_STORE = await net.storeUrl(env.STATECRAFT_STORE);
+    }
+    // The balancer reaches each instance through its own proxy when the instances link is on.
+    const via = (list: BackendSpec[]) => (net ? net.backends(list) : Promise.resolve(list));
     supervisor = await startSupervisor({
       ...o.supervisorOptions,
       command: o.command,
@@ -186,17 +203,17 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       const b = await startBalancer({
         ...o.balancerOptions,
         policy: o.policy ?? policyForMode(o.mode),
-        backends: sup.ready(),
+        backends: await via(sup.ready()),
         port: o.port,
       });
       balancer = Object.assign(b, { engine: 'builtin' as const });
       offs.push(b.onEvent((e) => events.emit(e)));
-      follow = async () => b.setBackends(sup.ready());
+      follow = async () => b.setBackends(await via(sup.ready()));
     } else {
       const real = await startReal({
         engine: engine as 'nginx' | 'haproxy',
         mode: o.mode,
-        backends: sup.ready(),
+        backends: await via(sup.ready()),
         port: o.port,
       });
       balancer = Object.assign(real, { engine: engine as 'nginx' | 'haproxy' });
@@ -204,7 +221,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       let reloads: Promise<void> = Promise.resolve();
       follow = () => {
         reloads = reloads
-          .then(() => real.reload(sup.ready()))
+          .then(async () => real.reload(await via(sup.ready())))
           .catch((e: unknown) =>
             process.emitWarning(e instanceof Error ? e : String(e), 'StatecraftClusterWarning'),
           );
@@ -225,6 +242,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
         events,
         port: o.adminPort,
         allowOrigins: o.adminOrigins,
+        net,
       });
     }
   } catch (e) {
@@ -243,6 +261,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     balancer,
     dir,
     env: shown,
+    net,
     onEvent: events.onEvent,
     stop() {
       stopping ??= cleanup();

@@ -9,12 +9,15 @@
  *   POST /instances/:id/restart        drain if running, start again, answers once ready
  *   GET  /counters                     the built-in balancer's per-instance counters
  *   GET  /events                       Server-Sent Events: a `snapshot` first, then every event
+ *   GET  /net, GET|PUT /net/:link      the fault proxies on the links (see net/control-routes.ts)
  *
  * A web page the user happens to visit can send requests to loopback too; so a POST that
  * carries an `Origin` is refused unless that origin was allowed, and responses name no
  * origin but allowed ones (no `Access-Control-Allow-Origin: *` on an API that kills processes).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { netRoute } from '../net/control-routes.js';
+import type { NetLinks } from '../net/links.js';
 import type { Balancer } from './balancer/index.js';
 import { type Supervisor, UnknownInstanceError } from './supervisor.js';
 import type { ClusterEvent, EventSource } from './types.js';
@@ -31,6 +34,8 @@ export interface ControlOptions {
   allowOrigins?: readonly string[];
   /** Seconds between SSE comments that keep idle connections open. @default 15 */
   heartbeatSeconds?: number;
+  /** The cluster's fault proxies, served at `/net`. @default none */
+  net?: NetLinks | null;
 }
 
 export interface Control {
@@ -106,17 +111,21 @@ export async function startControl(o: ControlOptions): Promise<Control> {
     const method = req.method ?? 'GET';
     if (method === 'OPTIONS') {
       if (origin !== undefined && allowed.has(origin)) {
-        res.setHeader('access-control-allow-methods', 'GET, POST');
+        res.setHeader('access-control-allow-methods', 'GET, POST, PUT');
         res.setHeader('access-control-allow-headers', 'content-type');
       }
       res.writeHead(204).end();
       return;
     }
-    if (method === 'POST' && origin !== undefined && !allowed.has(origin)) {
+    if ((method === 'POST' || method === 'PUT') && origin !== undefined && !allowed.has(origin)) {
       return error(res, 403, 'ORIGIN_NOT_ALLOWED', 'this origin may not control the cluster');
     }
     const path = new URL(req.url ?? '/', 'http://admin').pathname;
     const parts = path.split('/').filter(Boolean);
+    if (parts[0] === 'net') {
+      const answer = await netRoute(req, parts, o.net ?? null);
+      return send(res, answer.status, answer.body);
+    }
 
     if (parts[0] === 'instances' && parts.length === 1) {
       if (method === 'GET') return send(res, 200, { instances: await o.supervisor.list() });
