@@ -3,7 +3,7 @@
  * run: requests per second and p99 through each, and the balancer's own CPU time per request.
  *
  *   node --import tsx --conditions=statecraft-source bench/cluster.ts
- *     [--mode=stateless] [--instances=3] [--duration=5] [--warmup=2] [--rounds=3]
+ *     [--quick] [--mode=stateless] [--instances=3] [--duration=5] [--warmup=2] [--rounds=3]
  *     [--connections=50] [--engines=nginx,haproxy]
  *     [--write-docs]   replace the "Cluster" section of docs/BENCHMARKS.md with the results
  *
@@ -14,16 +14,19 @@
  * Goal: the built-in balancer reaches at least 0.5x nginx's requests per second.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Mode } from '../packages/lab/src/app/modes.js';
 import { startCluster } from '../packages/lab/src/cluster/cluster.js';
+import { writeSection } from './lib/docs.js';
+import { machineLine } from './lib/machine.js';
+import { cpuTime } from './lib/proc.js';
+import { figure, recordBench, startEntry } from './lib/results.js';
+import { median } from './lib/stats.js';
 
-const root = resolve(import.meta.dirname, '..');
 const { values: args } = parseArgs({
   options: {
+    quick: { type: 'boolean', default: false },
     mode: { type: 'string', default: 'stateless' },
     instances: { type: 'string', default: '3' },
     duration: { type: 'string', default: '5' },
@@ -36,9 +39,10 @@ const { values: args } = parseArgs({
 });
 const MODE = args.mode as Mode;
 const INSTANCES = Number(args.instances);
-const DURATION = Number(args.duration);
-const WARMUP = Number(args.warmup);
-const ROUNDS = Number(args.rounds);
+// --quick: a short run that shows the harness works, not figures to quote.
+const DURATION = args.quick ? 1 : Number(args.duration);
+const WARMUP = args.quick ? 1 : Number(args.warmup);
+const ROUNDS = args.quick ? 1 : Number(args.rounds);
 const CONNECTIONS = Number(args.connections);
 const GOAL = 0.5;
 
@@ -63,19 +67,6 @@ interface Scenario {
   label: string;
   path: string;
   cookie: string | null;
-}
-
-const TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux
-
-/** utime + stime of `pid` from /proc, in microseconds (0 when it is gone). */
-function procCpuUs(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * TICK_US;
-  } catch {
-    return 0;
-  }
 }
 
 /** Pids of processes whose command line contains `needle`, and of their children. */
@@ -135,13 +126,17 @@ function wrk(engine: Engine, s: Scenario, seconds: number): Promise<Run> {
   });
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? Number.NaN : s[Math.floor((s.length - 1) / 2)]!;
-};
-
 async function main(): Promise<void> {
   const started = new Date();
+  const entry = startEntry('cluster', 'Built-in balancer vs nginx and HAProxy', 'bench/cluster.ts', {
+    quick: args.quick,
+    mode: MODE,
+    instances: INSTANCES,
+    duration: DURATION,
+    warmup: WARMUP,
+    rounds: ROUNDS,
+    connections: CONNECTIONS,
+  });
   process.stderr.write(`starting ${INSTANCES} ${MODE} instances and the built-in balancer…\n`);
   const cluster = await startCluster({ mode: MODE, instances: INSTANCES, adminPort: false });
   const engines: Engine[] = [];
@@ -176,7 +171,7 @@ async function main(): Promise<void> {
         engines.push({
           name,
           url: lb.url,
-          cpuUs: () => pids.reduce((n, p) => n + procCpuUs(p), 0),
+          cpuUs: () => pids.reduce((n, p) => n + (cpuTime(p) || 0), 0),
           stop: () => lb.stop(),
         });
       }
@@ -229,9 +224,27 @@ async function main(): Promise<void> {
         cpuUsPerReq: median(runs.map((x) => x.cpuUsPerReq)),
       };
     };
-    const md = markdown(started, scenarios, engines, summary);
+    const nginx = engines.find((e) => e.name === 'nginx');
+    const figures = scenarios.flatMap((s) =>
+      engines.map((e) => {
+        const r = summary(s, e);
+        const ref = nginx ? summary(s, nginx) : null;
+        return figure({
+          id: `cluster/${s.id}/${e.name}`,
+          label: `${s.label} through ${e.name}`,
+          value: r.rps,
+          unit: 'req/s',
+          baseline: ref && e !== nginx ? { label: 'nginx', value: ref.rps } : null,
+          goal: ref && e.name === 'builtin' ? { op: '>=', target: GOAL } : null,
+          invalid: r.bad > 0,
+          extra: { p50Ms: r.p50, p99Ms: r.p99, cpuUsPerReq: r.cpuUsPerReq, errors: r.bad },
+        });
+      }),
+    );
+    recordBench(entry.finish(figures));
+    const md = markdown(started, scenarios, engines, summary, entry.machine);
     console.log(`\n${md}`);
-    if (args['write-docs']) writeDocs(md);
+    if (args['write-docs']) writeSection('Cluster', md);
   } finally {
     for (const e of engines) await e.stop();
     await cluster.stop();
@@ -243,8 +256,8 @@ function markdown(
   scenarios: Scenario[],
   engines: Engine[],
   summary: (s: Scenario, e: Engine) => Run,
+  machine: Parameters<typeof machineLine>[0],
 ): string {
-  const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const nginx = engines.find((e) => e.name === 'nginx');
   const f = (x: number, d = 0) => (Number.isNaN(x) ? 'n/a' : x.toFixed(d));
   const out = [
@@ -259,8 +272,7 @@ function markdown(
         : ''),
     '```',
     '',
-    `Machine: ${availableParallelism()} CPUs (${cpu}), ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
-      `Node ${process.version}, ${process.platform}; run ${started.toISOString().slice(0, 16)}Z.`,
+    `Machine: ${machineLine(machine)}; run ${started.toISOString().slice(0, 16)}Z.`,
     '',
     `${INSTANCES} instances of the reference app in \`${MODE}\` mode under the supervisor, behind each ` +
       'balancer in turn (round-robin, keep-alive to the instances): the built-in one (Node, one process), ' +
@@ -295,22 +307,6 @@ function markdown(
   }
   out.push('');
   return out.join('\n');
-}
-
-/** Replaces (or appends) the "## Cluster" section, leaving every other section as it is. */
-function writeDocs(section: string): void {
-  const file = join(root, 'docs/BENCHMARKS.md');
-  const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const start = text.search(/^## Cluster\s*$/m);
-  let next: string;
-  if (start < 0) next = `${text.trimEnd()}\n\n${section}`;
-  else {
-    const rest = text.slice(start + 1);
-    const end = rest.search(/^## /m);
-    next = text.slice(0, start) + section + (end < 0 ? '' : `\n${rest.slice(end)}`);
-  }
-  writeFileSync(file, `${next.trimEnd()}\n`);
-  console.log(`wrote the Cluster section of ${file}`);
 }
 
 main().then(

@@ -2,7 +2,7 @@
  * Token engine throughput against jose, in one run: HS256 verify (the per-request path of the
  * stateless strategy), HS256 sign, and dir+A256GCM seal+open and open.
  *
- *   node --import tsx bench/tokens.ts [--rounds 15] [--ms 200]
+ *   node --import tsx bench/tokens.ts [--quick] [--rounds 15] [--ms 200] [--write-docs]
  *
  * Each case is warmed up, then timed for several rounds of a fixed duration, the rounds of
  * statecraft and of jose alternating. jose's keys are imported once, and it is measured with
@@ -16,7 +16,8 @@
  *   each side does, hand-offs between threads included. On a busy machine wall-clock rounds
  *   are at the mercy of other processes; CPU time much less so.
  *
- * Results go to docs/BENCHMARKS.md by hand, never to tests.
+ * Figures go to bench/results.json; `--write-docs` regenerates the "Tokens: last run" section
+ * of docs/BENCHMARKS.md (the reading of the figures in "Tokens" is written by hand).
  */
 import { createSecretKey, type KeyObject, randomBytes, type webcrypto } from 'node:crypto';
 import { arch, cpus, loadavg, platform } from 'node:os';
@@ -29,65 +30,32 @@ import {
   signToken,
   verifyToken,
 } from '../packages/statecraft/src/tokens/index.js';
+import { measure, type Op, type Rate } from './lib/micro.js';
+import { sessionClaims } from './lib/payload.js';
+import { publish } from './lib/publish.js';
+import { figure, figuresTable, startEntry } from './lib/results.js';
+import { median } from './lib/stats.js';
 
 const { values } = parseArgs({
-  options: { rounds: { type: 'string', default: '15' }, ms: { type: 'string', default: '200' } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    rounds: { type: 'string' },
+    ms: { type: 'string' },
+    'write-docs': { type: 'boolean', default: false },
+  },
 });
-const ROUNDS = Number(values.rounds);
-const ROUND_MS = Number(values.ms);
+const ROUNDS = Number(values.rounds ?? (values.quick ? 5 : 15));
+const ROUND_MS = Number(values.ms ?? (values.quick ? 100 : 200));
+const entry = startEntry('tokens', 'Token engine vs jose', 'bench/tokens.ts', {
+  quick: values.quick,
+  rounds: ROUNDS,
+  ms: ROUND_MS,
+});
 const load = () =>
   loadavg()
     .map((l) => l.toFixed(1))
     .join(' ');
 const loadAtStart = load();
-
-type Op = () => unknown;
-
-interface Rate {
-  /** ops per second of wall-clock time */
-  wall: number;
-  /** ops per second of process CPU time, all threads */
-  cpu: number;
-}
-
-/** Runs `op` for about `ms` milliseconds; awaits only when it returns a promise. */
-async function round(op: Op, ms: number): Promise<Rate> {
-  let n = 0;
-  const cpuStart = process.cpuUsage();
-  const start = performance.now();
-  const end = start + ms;
-  let now = start;
-  while (now < end) {
-    // Batches keep the clock reads out of the measurement.
-    for (let i = 0; i < 256; i++) {
-      const r = op();
-      if (r instanceof Promise) await r;
-    }
-    n += 256;
-    now = performance.now();
-  }
-  const cpu = process.cpuUsage(cpuStart);
-  return { wall: (n * 1000) / (now - start), cpu: (n * 1e6) / (cpu.user + cpu.system) };
-}
-
-/**
- * Rates of each op, round by round. Rounds alternate between the ops, so that a noisy
- * neighbour slows them alike and each round of one op can be set against the same round of
- * another.
- */
-async function measure(ops: readonly Op[]): Promise<Rate[][]> {
-  for (const op of ops) await round(op, ROUND_MS); // warm-up: JIT, caches, thread pool
-  const rates: Rate[][] = ops.map(() => []);
-  for (let r = 0; r < ROUNDS; r++) {
-    for (const [i, op] of ops.entries()) rates[i]!.push(await round(op, ROUND_MS));
-  }
-  return rates;
-}
-
-function median(list: readonly number[]): number {
-  const sorted = [...list].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 function fmt(n: number): string {
   return Math.round(n).toLocaleString('en-US');
@@ -96,14 +64,7 @@ function fmt(n: number): string {
 // A typical session token: ~200-byte payload.
 const secret = randomBytes(32);
 const sealSecret = randomBytes(32);
-const iat = Math.floor(Date.now() / 1000);
-const claims = {
-  sub: 'user_01HZX3K9Q4T7V2N8M5B6C1D0EF',
-  sid: 'Q2hhbmdlZC1zZXNzaW9uLWlkLWJ5dGVzLTMyLWxvbmc',
-  iat,
-  exp: iat + 3600,
-  data: { role: 'member', org: 'org_7c41', theme: 'dark', locale: 'en-GB' },
-};
+const claims = sessionClaims();
 const keyring = createKeyring([
   { kid: 'hs-1', alg: 'HS256', secret },
   { kid: 'seal-1', alg: 'dir', enc: 'A256GCM', secret: sealSecret },
@@ -141,7 +102,7 @@ const rows: Row[] = [];
 /** Measures our op against each form of key jose accepts, interleaved. */
 async function compare(name: string, ours: Op, jose: Record<string, Op>): Promise<void> {
   console.error(name);
-  const [oursRates, ...joseRates] = await measure([ours, ...Object.values(jose)]);
+  const [oursRates, ...joseRates] = await measure([ours, ...Object.values(jose)], ROUNDS, ROUND_MS);
   const oursMedian = {
     wall: median(oursRates!.map((r) => r.wall)),
     cpu: median(oursRates!.map((r) => r.cpu)),
@@ -215,4 +176,30 @@ console.log(
     `${verdict(worst(imported, (r) => r.ratio[0]))} wall, ${verdict(worst(imported, (r) => r.cpuRatio))} CPU. ` +
     `Against jose with a CryptoKey: ${verdict(worst(verify, (r) => r.ratio[0]))} wall, ` +
     `${verdict(worst(verify, (r) => r.cpuRatio))} CPU.`,
+);
+
+// Every case against every form of jose key; the goal (10x) is on HS256 verify.
+const figures = rows.map((r) =>
+  figure({
+    id: `tokens/${r.name}/${r.joseKey}`,
+    label: `${r.name} vs jose (${r.joseKey})`,
+    value: r.ours.wall,
+    unit: 'ops/s',
+    baseline: { label: `jose, ${r.joseKey}`, value: r.jose.wall },
+    ratio: r.ratio[0],
+    goal: r.name === 'HS256 verify' ? { op: '>=', target: 10 } : null,
+    extra: { ratioMin: r.ratio[1], ratioMax: r.ratio[2], cpuRatio: r.cpuRatio },
+  }),
+);
+publish(
+  entry.finish(figures),
+  'Tokens: last run',
+  [
+    `${ROUNDS} rounds of ${ROUND_MS} ms per case; ratio: median of the per-round ratios (wall clock). ` +
+      'How the cases are measured and what the figures mean: "Tokens" above.',
+    '',
+    figuresTable(figures),
+    '',
+  ],
+  values['write-docs'],
 );

@@ -14,7 +14,7 @@ import { join, relative, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
-const roots = args.length > 0 ? args : ['packages/statecraft/test', 'packages/lab/test'];
+const roots = args.length > 0 ? args : ['packages/statecraft/test', 'packages/lab/test', 'bench/test'];
 
 /** Test files run alone, after the parallel batch. */
 const SERIAL = [
@@ -53,7 +53,11 @@ if (files.length === 0) {
 }
 
 if (!process.env.SKIP_TYPECHECK) {
-  for (const project of ['packages/statecraft/tsconfig.test.json', 'packages/lab/tsconfig.test.json']) {
+  for (const project of [
+    'packages/statecraft/tsconfig.test.json',
+    'packages/lab/tsconfig.test.json',
+    'bench/tsconfig.json',
+  ]) {
     const tc = spawnSync(
       process.execPath,
       [resolve(root, 'node_modules/typescript/bin/tsc'), '-p', project],

@@ -13,19 +13,22 @@
  * in flight almost never share a session (a write race would measure retries, not the library).
  * The order of the sides rotates each round; the figure kept is the median of the rounds.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
+import { writeSection } from '../lib/docs.js';
+import { figure, recordBench, startEntry } from '../lib/results.js';
+import { load as loadServer, type Sample, type Server, startServer } from '../lib/server.js';
+import { median } from '../lib/stats.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const lib = join(root, 'packages/statecraft/src');
 
 const { values: args } = parseArgs({
   options: {
+    quick: { type: 'boolean', default: false },
     duration: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '3' },
     rounds: { type: 'string', default: '3' },
@@ -37,9 +40,10 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'string' },
   },
 });
-const DURATION = Number(args.duration);
-const WARMUP = Number(args.warmup);
-const ROUNDS = Number(args.rounds);
+// --quick: a short run that shows the harness works, not figures to quote.
+const DURATION = args.quick ? 1 : Number(args.duration);
+const WARMUP = args.quick ? 1 : Number(args.warmup);
+const ROUNDS = args.quick ? 1 : Number(args.rounds);
 const CONNECTIONS = Number(args.connections);
 const GOAL = 1.3;
 
@@ -153,107 +157,13 @@ async function pairs(): Promise<Pair[]> {
   return only ? out.filter((p) => only.includes(p.id)) : out;
 }
 
-interface Server {
-  url: string;
-  child: ChildProcess;
-  stop(): Promise<void>;
+function start(side: Side): Promise<Server> {
+  return startServer(join(import.meta.dirname, 'servers', side.file), side.env, args['cpu-prof']);
 }
 
-async function start(side: Side): Promise<Server> {
-  const prof = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(args['cpu-prof'])}`] : [];
-  const child = spawn(
-    process.execPath,
-    [
-      ...prof,
-      '--import',
-      'tsx',
-      '--conditions=statecraft-source',
-      join(import.meta.dirname, 'servers', side.file),
-    ],
-    { cwd: root, env: { ...process.env, ...side.env }, stdio: ['pipe', 'pipe', 'inherit'] },
-  );
-  const port = await new Promise<number>((ok, fail) => {
-    let buf = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      buf += d;
-      const nl = buf.indexOf('\n');
-      if (nl >= 0) ok((JSON.parse(buf.slice(0, nl)) as { port: number }).port);
-    });
-    child.once('exit', (code) => fail(new Error(`${side.file} exited with ${code}`)));
-  });
-  return {
-    url: `http://127.0.0.1:${port}`,
-    child,
-    stop: () =>
-      new Promise<void>((ok) => {
-        child.once('exit', () => ok());
-        child.stdin!.end();
-        setTimeout(() => child.kill(), 5000).unref();
-      }),
-  };
+function load(server: Server, s: Scenario, seconds: number): Promise<Sample> {
+  return loadServer(server, { method: s.method, path: s.path, seconds, connections: CONNECTIONS });
 }
-
-/** One fresh session per connection: the `Cookie` header each one sends. */
-async function login(url: string, n: number): Promise<string[]> {
-  return Promise.all(
-    Array.from({ length: n }, async () => {
-      const r = await fetch(`${url}/login`, { method: 'POST' });
-      if (r.status !== 200) throw new Error(`login answered ${r.status}`);
-      const cookie = r.headers.getSetCookie()[0]?.split(';')[0];
-      if (!cookie) throw new Error('login set no cookie');
-      await r.arrayBuffer();
-      return cookie;
-    }),
-  );
-}
-
-interface Sample {
-  rps: number;
-  p99: number;
-  bad: number;
-  /** Server CPU time (user + system) per request, in µs; NaN where /proc is not readable. */
-  cpuUs: number;
-}
-
-const TICK_US = 1e6 / (Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100);
-
-/** CPU time a process has used so far, in µs (Linux /proc; NaN elsewhere). */
-function cpuTime(pid: number | undefined): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) * TICK_US;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-async function load(server: Server, s: Scenario, seconds: number): Promise<Sample> {
-  const url = server.url;
-  const cookies = await login(url, CONNECTIONS);
-  const cpu0 = cpuTime(server.child.pid);
-  let i = 0;
-  const result = await autocannon({
-    url,
-    connections: CONNECTIONS,
-    duration: seconds,
-    requests: [
-      {
-        method: s.method,
-        path: s.path,
-        setupRequest: (req) => ({ ...req, headers: { cookie: cookies[i++ % cookies.length]! } }),
-      },
-    ],
-  });
-  return {
-    rps: result.requests.average,
-    p99: result.latency.p99,
-    bad: result.non2xx + result.errors + result.timeouts,
-    cpuUs: (cpuTime(server.child.pid) - cpu0) / result.requests.total,
-  };
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 interface Row {
   pair: Pair;
@@ -373,21 +283,30 @@ function markdown({ settings, rows, started, loadBefore, loadAfter }: Saved): st
   return out.join('\n');
 }
 
-/** Replaces (or appends) the "## Adapters" section, leaving every other section as it is. */
-function writeDocs(section: string): void {
-  const file = join(root, 'docs/BENCHMARKS.md');
-  const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const start = text.search(/^## Adapters\s*$/m);
-  let next: string;
-  if (start < 0) {
-    next = `${text.trimEnd()}\n\n${section}`;
-  } else {
-    const rest = text.slice(start + 1);
-    const end = rest.search(/^## /m);
-    next = text.slice(0, start) + section + (end < 0 ? '' : `\n${rest.slice(end)}`);
-  }
-  writeFileSync(file, `${next.trimEnd()}\n`);
-  console.log(`wrote the Adapters section of ${file}`);
+/** A row as a figure of bench/results.json, with the same verdict as the table. */
+function toFigure(r: Row) {
+  const v = verdict(r);
+  const f = figure({
+    id: `adapters/${r.pair.id}/${r.scenario.id}`,
+    label: `${r.pair.title}, ${r.scenario.label}: ${r.pair.ours.label} vs ${r.pair.theirs.label}`,
+    value: r.ours.rps,
+    unit: 'req/s',
+    baseline: { label: r.pair.theirs.label, value: r.theirs.rps },
+    goal: { op: '>=', target: GOAL },
+    extra: {
+      p99Ms: r.ours.p99,
+      otherP99Ms: r.theirs.p99,
+      cpuUsPerReq: r.ours.cpuUs,
+      otherCpuUsPerReq: r.theirs.cpuUs,
+      cpuRatio: r.theirs.cpuUs / r.ours.cpuUs,
+      noSessionRps: r.bare.rps,
+      errors: r.ours.bad + r.theirs.bad,
+    },
+  });
+  return {
+    ...f,
+    status: v === 'met' ? ('met' as const) : v === 'missed' ? ('missed' as const) : ('invalid' as const),
+  };
 }
 
 interface Saved {
@@ -404,6 +323,18 @@ if (args.from) {
 } else {
   const started = new Date().toISOString();
   const loadBefore = loadavg()[0]!.toFixed(1);
+  const entry = startEntry(
+    'adapters',
+    'Express and Fastify adapters vs their anchors',
+    'bench/adapters/run.ts',
+    {
+      quick: args.quick,
+      duration: DURATION,
+      warmup: WARMUP,
+      rounds: ROUNDS,
+      connections: CONNECTIONS,
+    },
+  );
   const rows: Row[] = [];
   for (const p of await pairs()) rows.push(...(await runPair(p)));
   const settings = { duration: DURATION, warmup: WARMUP, rounds: ROUNDS, connections: CONNECTIONS };
@@ -412,7 +343,8 @@ if (args.from) {
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify(run, null, 2));
   console.log(`results in ${out}`);
+  recordBench(entry.finish(rows.map(toFigure)));
 }
 const md = markdown(run);
 console.log(`\n${md}`);
-if (args['write-docs']) writeDocs(md);
+if (args['write-docs']) writeSection('Adapters', md);

@@ -1,0 +1,51 @@
+/**
+ * The two ends of `npm run bench` (scripts/bench.mjs):
+ *
+ *   begin "<command>"   starts bench/results.json afresh: the command, the machine, its load now
+ *   summary [--write-docs]   checks its shape and prints every figure that has a goal, with its
+ *                            verdict; with --write-docs, as the "Goals" section of docs/BENCHMARKS.md
+ */
+import { writeFileSync } from 'node:fs';
+import { writeSection } from './docs.js';
+import { describeMachine, machineLine } from './machine.js';
+import { checkResults, RESULTS_FILE, type Results, readResults } from './results.js';
+import { fmtGoal, fmtRatio } from './stats.js';
+
+const [what, command = 'npm run bench'] = process.argv.slice(2);
+
+if (what === 'begin') {
+  const machine = describeMachine();
+  const results: Results = { schema: 1, command, startedAt: new Date().toISOString(), machine, benches: {} };
+  writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`Machine: ${machineLine(machine)}`);
+} else if (what === 'summary') {
+  const results = readResults();
+  const problems = results ? checkResults(results) : ['bench/results.json is missing'];
+  if (results) {
+    const md = [
+      '## Goals',
+      '',
+      `Every figure of the last \`${results.command}\` that has a goal (${results.startedAt.slice(0, 16)}Z), ` +
+        'each a ratio against a baseline measured in the same run; the sections below give the ' +
+        'figures, their spread and how each was measured. All figures: `bench/results.json`.',
+      '',
+      `Machine: ${machineLine(results.machine)}.`,
+      '',
+      '| bench | figure | ratio | goal |',
+      '|---|---|--:|---|',
+    ];
+    for (const b of Object.values(results.benches)) {
+      for (const f of b.figures.filter((x) => x.goal !== null)) {
+        const r = f.ratio ?? Number.NaN;
+        md.push(`| ${b.name} | ${f.label} | ${fmtRatio(r)} | ${fmtGoal(r, f.goal, f.status)} |`);
+      }
+    }
+    console.log(`\n${md.join('\n')}`);
+    if (process.argv.includes('--write-docs')) writeSection('Goals', md.join('\n'));
+  }
+  for (const p of problems) console.error(`results.json: ${p}`);
+  process.exit(problems.length > 0 ? 1 : 0);
+} else {
+  console.error('usage: run-log.ts begin "<command>" | summary');
+  process.exit(2);
+}
