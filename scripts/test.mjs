@@ -25,7 +25,7 @@ const SERIAL = [
   /statecraft\/test\/strategies\/hybrid-processes\.test\.ts$/,
   /statecraft\/test\/adapters\/(node-http-outage|websocket-redis)\.test\.ts$/,
   /statecraft\/test\/bus\/(postgres|redis|ipc)\.test\.ts$/,
-  /statecraft\/test\/stores\/(redis|postgres|sqlite)\.test\.ts$/,
+  /statecraft\/test\/stores\/(redis|redis-cluster|redis-sentinel|postgres|sqlite)\.test\.ts$/,
 ];
 
 function collect(p, out) {

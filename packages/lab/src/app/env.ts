@@ -69,7 +69,10 @@ export function parseStore(value: string): StoreSpec {
   const url = parseUrl('STATECRAFT_STORE', value);
   if (url === 'redis') return { kind: 'redis', url: value };
   if (url === 'postgres') return { kind: 'postgres', url: value };
-  throw new InstanceEnvError('STATECRAFT_STORE', 'expected memory, sqlite:/path, redis://… or postgres://…');
+  throw new InstanceEnvError(
+    'STATECRAFT_STORE',
+    'expected memory, sqlite:/path, redis://…, redis-cluster://…, redis-sentinel://… or postgres://…',
+  );
 }
 
 /** Parses `STATECRAFT_BUS`. */
@@ -78,10 +81,15 @@ export function parseBus(value: string): BusSpec {
   const url = parseUrl('STATECRAFT_BUS', value);
   if (url === 'redis') return { kind: 'redis', url: value };
   if (url === 'postgres') return { kind: 'postgres', url: value };
-  throw new InstanceEnvError('STATECRAFT_BUS', 'expected ipc, redis://… or postgres://…');
+  throw new InstanceEnvError(
+    'STATECRAFT_BUS',
+    'expected ipc, redis://…, redis-cluster://…, redis-sentinel://… or postgres://…',
+  );
 }
 
 function parseUrl(variable: string, value: string): 'redis' | 'postgres' | null {
+  // Lists of nodes (host:port,host:port) are not WHATWG URLs; the store checks them in full.
+  if (/^redis-(cluster|sentinel):\/\/./.test(value)) return 'redis';
   let protocol: string;
   try {
     protocol = new URL(value).protocol;

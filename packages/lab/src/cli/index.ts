@@ -15,7 +15,7 @@ import { compare, table } from '../compare.js';
 
 const USAGE = `usage:
   statecraft [lab]   [--modes sticky,shared,stateless,hybrid] [--instances 3] [--balancer builtin|nginx|haproxy]
-                     [--store sqlite|redis://…|postgres://…] [--rate 150] [--phase 2.5] [--warmup 1.5]
+                     [--store sqlite|redis://…|redis-cluster://…|redis-sentinel://…|postgres://…] [--rate 150] [--phase 2.5] [--warmup 1.5]
                      [--users 60] [--seed 1] [--out reports] [--json] [--app "node my-app.js"]
                      [--metrics-port 0]   (OpenMetrics of the running lab at /metrics; 0: a free port)
   statecraft compare [--modes sticky,shared,stateless,hybrid] [--users N] [--json]
@@ -100,8 +100,11 @@ async function runLabCommand(args: string[]): Promise<number> {
   const balancer = values.balancer as 'builtin' | 'nginx' | 'haproxy';
   if (!['builtin', 'nginx', 'haproxy'].includes(balancer))
     throw new UsageError('--balancer is builtin, nginx or haproxy');
-  if (!/^(sqlite|redis:\/\/.+|rediss:\/\/.+|postgres(ql)?:\/\/.+)$/.test(values.store)) {
-    throw new UsageError('--store is sqlite, redis://host:port or postgres://user@host/db');
+  if (!/^(sqlite|(rediss?|redis-cluster|redis-sentinel):\/\/.+|postgres(ql)?:\/\/.+)$/.test(values.store)) {
+    throw new UsageError(
+      '--store is sqlite, redis://host:port, redis-cluster://host:port,host:port,…, ' +
+        'redis-sentinel://host:port,…/primaryName or postgres://user@host/db',
+    );
   }
   const { DEFAULT_CONFIG, runLab } = await import('../lab/run.js');
   const { writeReport } = await import('../lab/report/files.js');

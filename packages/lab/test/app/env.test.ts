@@ -117,6 +117,12 @@ test('store and bus values name their engines', () => {
   assert.deepEqual(parseStore('sqlite:/abs/s.db'), { kind: 'sqlite', path: '/abs/s.db' });
   assert.equal(parseStore('rediss://h:6380').kind, 'redis');
   assert.equal(parseStore('postgresql://h/db').kind, 'postgres');
+  assert.deepEqual(parseStore('redis-cluster://h1:7000,h2:7001'), {
+    kind: 'redis',
+    url: 'redis-cluster://h1:7000,h2:7001',
+  });
+  assert.equal(parseStore('redis-sentinel://s1:26379,s2:26379/sessions').kind, 'redis');
+  assert.equal(parseBus('redis-cluster://h1:7000').kind, 'redis');
   assert.throws(() => parseStore('sqlite:'), InstanceEnvError);
   assert.deepEqual(parseBus('ipc'), { kind: 'ipc' });
   assert.equal(parseBus('redis://h').kind, 'redis');

@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { startRedisCluster } from '../../../statecraft/test/helpers/redis-cluster.js';
+import { startSentinelGroup } from '../../../statecraft/test/helpers/redis-sentinel.js';
 import {
   postgresUrl,
   redisUrl,
@@ -40,6 +42,31 @@ test('the lab runs shared mode with its sessions in Redis', async () => {
   assert.equal(m.metrics.sessions_lost_after_kill, 0);
   assert.equal(m.metrics.concurrent_items_lost, 0);
   assert.ok((m.metrics.store_ops_per_request ?? 0) > 0);
+});
+
+test('the lab runs shared mode with its sessions in a Redis Cluster (--store redis-cluster://…)', async () => {
+  const cluster = await startRedisCluster();
+  try {
+    const m = await lab({ modes: ['shared'], store: cluster.url });
+    assert.equal(m.store, 'redis-cluster');
+    assert.equal(m.metrics.sessions_lost_after_kill, 0);
+    assert.equal(m.metrics.concurrent_items_lost, 0);
+    assert.ok((m.metrics.store_ops_per_request ?? 0) > 0);
+  } finally {
+    await cluster.close();
+  }
+});
+
+test('the lab runs hybrid mode with its sessions behind Sentinel (--store redis-sentinel://…)', async () => {
+  const group = await startSentinelGroup();
+  try {
+    const m = await lab({ modes: ['hybrid'], store: group.url });
+    assert.equal(m.store, 'redis-sentinel');
+    assert.equal(m.metrics.sessions_lost_after_kill, 0);
+    assert.ok((m.metrics.revocation_delay_ms ?? Number.POSITIVE_INFINITY) < 1000);
+  } finally {
+    await group.close();
+  }
 });
 
 test('the lab runs hybrid mode with its sessions in PostgreSQL', async () => {

@@ -10,6 +10,8 @@
 export const ERROR_CODES = {
   /** The store did not answer (down, timed out, refused): fail closed, never an anonymous session. */
   STORE_UNAVAILABLE: { status: 503, message: 'The session store is unavailable' },
+  /** The store took a write but fewer replicas than required confirmed it in time (Redis `waitForReplicas`). */
+  STORE_NOT_REPLICATED: { status: 503, message: 'The session store could not replicate the write' },
   /** A compare-and-set write kept losing to concurrent writers. */
   SESSION_CONFLICT: { status: 409, message: 'The session was changed concurrently' },
   /** A protected route was reached without an authenticated session. */

@@ -151,14 +151,17 @@ export type PrivateRedis = PrivateServer;
 export type PrivatePostgres = PrivateServer;
 
 /**
- * Spawns a `redis-server` of the test's own on a free port, in a temp dir.
+ * Spawns a `redis-server` of the test's own on a free port, in a temp dir. `extraArgs(port)`
+ * is appended to its command line (`['--cluster-enabled', 'yes']`, `['--replicaof', …]`).
  * @example
  * const redis = await startPrivateRedis();
  * after(() => redis.close());
  * await redis.stop(); // the store is down: connections are refused
  * await redis.start(); // back on the same port, empty
  */
-export async function startPrivateRedis(): Promise<PrivateRedis> {
+export async function startPrivateRedis(
+  extraArgs: (port: number) => string[] = () => [],
+): Promise<PrivateRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'statecraft-redis-'));
   return startSupervised({
     name: 'redis-server',
@@ -180,6 +183,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
       'no',
       '--logfile',
       '',
+      ...extraArgs(port),
     ],
     ready: (port) => redisPing(`redis://127.0.0.1:${port}`, 1000),
     stopSignal: 'SIGTERM',
@@ -252,7 +256,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
 
 // --- supervision -------------------------------------------------------------------------------
 
-interface Owner {
+export interface Owner {
   uid: number;
   gid: number;
 }
@@ -270,7 +274,8 @@ interface Launched {
   exit?: Exit;
 }
 
-interface ServerSpec {
+/** What {@link startSupervised} runs: one server process, restartable on the same port. */
+export interface ServerSpec {
   name: string;
   dir: string;
   url(port: number): string;
@@ -284,7 +289,8 @@ interface ServerSpec {
   notFound: string;
 }
 
-async function startSupervised(spec: ServerSpec): Promise<PrivateServer> {
+/** Runs a server process of the test's own on a free port (see {@link ServerSpec}). */
+export async function startSupervised(spec: ServerSpec): Promise<PrivateServer> {
   const log = join(spec.dir, 'server.log');
   let current: Launched | undefined;
   let closing: Promise<void> | undefined;
@@ -448,7 +454,7 @@ function runExitHooks(): void {
 // --- protocol checks -----------------------------------------------------------------------------
 
 /** Sends PING (after AUTH when the URL has credentials) and resolves on +PONG. */
-function redisPing(url: string, timeoutMs: number): Promise<void> {
+export function redisPing(url: string, timeoutMs: number): Promise<void> {
   const u = new URL(url);
   const host = u.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
   const port = Number(u.port || 6379);

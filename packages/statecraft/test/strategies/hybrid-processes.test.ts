@@ -2,8 +2,8 @@
  * Hybrid revocation across processes: three server processes share a store and a bus; a
  * revokeUser in one makes every process refuse the user's tokens, measured, under 1 s; a process
  * started after the revocation refuses them too (it loads the revocation markers from the store).
- * Run over Redis (store + pub/sub), PostgreSQL (store + LISTEN/NOTIFY) and IPC (SQLite + the
- * supervisor's IPC relay).
+ * Run over Redis (store + pub/sub), a Redis Cluster of 3 primaries (store + the cluster's
+ * pub/sub), PostgreSQL (store + LISTEN/NOTIFY) and IPC (SQLite + the supervisor's IPC relay).
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, fork } from 'node:child_process';
@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { after, describe, test } from 'node:test';
 import { ipcHub } from 'statecraft/bus/ipc';
+import { type PrivateRedisCluster, startRedisCluster } from '../helpers/redis-cluster.js';
 import { postgresUrl, redisUrl, requirePostgres, requireRedis } from '../helpers/services.js';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures/hybrid-instance.ts');
@@ -56,7 +57,7 @@ class Instance {
   }
 }
 
-const backends = ['redis', 'postgres', 'ipc'] as const;
+const backends = ['redis', 'redis-cluster', 'postgres', 'ipc'] as const;
 
 for (const backend of backends) {
   describe(`hybrid revocation across three processes over ${backend}`, () => {
@@ -65,6 +66,11 @@ for (const backend of backends) {
     const secret = randomBytes(32).toString('hex');
     const hub = backend === 'ipc' ? ipcHub() : null;
     const instances: Instance[] = [];
+    let cluster: PrivateRedisCluster | undefined;
+    const url = () => {
+      if (backend === 'redis-cluster') return cluster!.url;
+      return backend === 'redis' ? redisUrl() : postgresUrl();
+    };
 
     async function spawn(): Promise<Instance> {
       const child = fork(FIXTURE, [], {
@@ -72,7 +78,7 @@ for (const backend of backends) {
         env: {
           ...process.env,
           SC_BACKEND: backend,
-          SC_URL: backend === 'redis' ? redisUrl() : postgresUrl(),
+          SC_URL: url(),
           SC_PREFIX: prefix,
           SC_SQLITE: join(dir, 'sessions.db'),
           SC_SECRET: secret,
@@ -89,6 +95,7 @@ for (const backend of backends) {
     after(async () => {
       await Promise.all(instances.map((i) => i.stop()));
       await hub?.close();
+      await cluster?.close();
       if (backend === 'postgres') {
         const pg = (await import('pg')).default;
         const c = new pg.Client({ connectionString: postgresUrl() });
@@ -102,6 +109,7 @@ for (const backend of backends) {
     test('revokeUser in one process makes every process refuse the tokens within 1 s, and a restarted process too', async () => {
       if (backend === 'redis') await requireRedis();
       if (backend === 'postgres') await requirePostgres();
+      if (backend === 'redis-cluster') cluster = await startRedisCluster();
       const [a, b, c] = [await spawn(), await spawn(), await spawn()];
       const credential = await a.call<string>({ cmd: 'login', user: 'ada' });
       for (const i of [a, b, c]) assert.equal(await i.call({ cmd: 'check', credential }), 'ada');

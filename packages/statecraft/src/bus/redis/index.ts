@@ -14,16 +14,20 @@
  * `client`; publishes are then chained per channel to keep their order.
  */
 
-import type { Cluster } from 'ioredis';
-import { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { SessionError } from '../../session/errors.js';
+import { backoff, createRedisClient } from '../../stores/redis/client.js';
 import { registry } from '../registry.js';
 import type { Bus, BusOptions } from '../types.js';
 
 export type { Bus, BusHandler, BusOptions } from '../types.js';
 
 export interface RedisBusOptions extends BusOptions {
-  /** Used when no `client` is given; the bus then owns (and closes) both connections. @default 'redis://127.0.0.1:6379' */
+  /**
+   * Used when no `client` is given; the bus then owns (and closes) both connections. Takes the
+   * store's schemes: `redis://`, `rediss://`, `redis-cluster://host:port,…` and
+   * `redis-sentinel://host:port,…/primaryName`. @default 'redis://127.0.0.1:6379'
+   */
   url?: string;
   /**
    * Your own connection (a `Redis` or a `Cluster`), used for PUBLISH and left open by `close()`.
@@ -44,7 +48,8 @@ export interface RedisBus extends Bus {
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 // Reconnect fast: every moment without a subscriber is a moment revocations are missed.
-const retryStrategy = (attempt: number): number => Math.min(attempt * 50, 500);
+const RETRY_CAP_MS = 500;
+const retryStrategy = backoff(RETRY_CAP_MS);
 
 /** Ends a connection the bus owns; never waits on a server that is gone. */
 async function end(conn: Redis | Cluster): Promise<void> {
@@ -74,12 +79,10 @@ export function redisBus(o: RedisBusOptions = {}): RedisBus {
   const ownsPublisher = o.client === undefined;
   const pub: Redis | Cluster =
     o.client ??
-    new Redis(o.url ?? DEFAULT_REDIS_URL, {
-      retryStrategy,
+    createRedisClient(o.url ?? DEFAULT_REDIS_URL, {
       // A publish while Redis is down fails after one reconnect attempt instead of twenty.
-      maxRetriesPerRequest: 1,
-      connectTimeout: 2000,
-      commandTimeout: 2000,
+      node: { maxRetriesPerRequest: 1, connectTimeout: 2000, commandTimeout: 2000 },
+      retryCap: RETRY_CAP_MS,
     });
   if (ownsPublisher) pub.on('error', () => {}); // reported by the commands that fail
   const cluster = pub.isCluster;

@@ -15,14 +15,20 @@
  */
 import type { EventEmitter } from 'node:events';
 import { once } from 'node:events';
-import type { Cluster } from 'ioredis';
-import { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Clock } from '../../platform/clock.js';
 import { systemClock } from '../../platform/clock.js';
 import { SessionError } from '../../session/errors.js';
 import type { SessionRecord, Store, StoreOptions } from '../types.js';
+import { createRedisClient } from './client.js';
 import { fromHash, toFields } from './record.js';
+import type { Confirm, WaitForReplicas } from './replication.js';
+import { replication } from './replication.js';
 import { CAS, DELETE, F, INDEX_ADD, INDEX_READ, TOUCH } from './scripts.js';
+
+export type { WaitForReplicas } from './replication.js';
+export type { RedisNode, RedisTarget } from './url.js';
+export { parseRedisUrl } from './url.js';
 
 export interface RedisStoreOptions extends StoreOptions {
   /**
@@ -34,27 +40,40 @@ export interface RedisStoreOptions extends StoreOptions {
   /** Close `client` when the store is closed. @default false */
   closeClient?: boolean;
   /**
-   * Where the store's own client connects when no `client` is given. That client fails fast
-   * (no offline queue, 1 s command timeout) and reconnects every 250 ms at most, forever.
+   * Where the store's own client connects when no `client` is given: `redis://` (or
+   * `rediss://`) for one server, `redis-cluster://host:port,host:port,…` for Redis Cluster,
+   * `redis-sentinel://host:port,host:port,…/primaryName` for a Sentinel-managed primary. That
+   * client fails fast (no offline queue, 1 s command timeout) and reconnects every 250 ms at
+   * most, forever (after a Sentinel failover, to the new primary).
    * @default 'redis://127.0.0.1:6379'
    */
   url?: string;
+  /**
+   * Acknowledge a write (create, update, delete, log out everywhere) only once this many
+   * replicas have it, with Redis `WAIT`: a failover then cannot lose an acknowledged login or
+   * logout. When fewer replicas confirm within `timeoutMs`, the write is refused with
+   * `STORE_NOT_REPLICATED` (it reached the primary but may be lost). Keep more replicas than
+   * `replicas`, or writes stop when one is down. Not on a Cluster. Off by default.
+   */
+  waitForReplicas?: WaitForReplicas;
   /** Prepended to every key, so several apps or tests can share one Redis. @default 'sc:' */
   prefix?: string;
 }
 
 /** What the store asks of Redis when it creates its own client. */
 const OWN_CLIENT = {
-  // Reject at once while disconnected instead of queueing until a request times out.
-  enableOfflineQueue: false,
-  maxRetriesPerRequest: 1,
-  commandTimeout: 1000,
-  // The default (10 s) would delay recovery after a network partition by as much.
-  connectTimeout: 1000,
+  node: {
+    // Reject at once while disconnected instead of queueing until a request times out.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 1000,
+    // The default (10 s) would delay recovery after a network partition by as much.
+    connectTimeout: 1000,
+    lazyConnect: false,
+  },
   // Never give up: the store must come back by itself when Redis does.
-  retryStrategy: (attempt: number) => Math.min(50 * attempt, 250),
-  lazyConnect: false,
-} as const;
+  retryCap: 250,
+};
 
 /** Longest an operation waits for a connection attempt already under way. */
 const CONNECT_WAIT_MS = 1000;
@@ -122,7 +141,15 @@ export function redisStore(o: RedisStoreOptions = {}): Store {
   const clock: Clock = o.clock ?? systemClock;
   const prefix = o.prefix ?? 'sc:';
   const owns = o.client === undefined || o.closeClient === true;
-  const client: Redis | Cluster = o.client ?? new Redis(o.url ?? 'redis://127.0.0.1:6379', OWN_CLIENT);
+  const client: Redis | Cluster =
+    o.client ?? createRedisClient(o.url ?? 'redis://127.0.0.1:6379', OWN_CLIENT);
+  let replicated: Confirm;
+  try {
+    replicated = replication(client, o.waitForReplicas);
+  } catch (e) {
+    if (o.client === undefined) client.disconnect();
+    throw e;
+  }
   // Connection errors reach callers as STORE_UNAVAILABLE; without a listener ioredis would also
   // print each reconnection failure. A client of the user's own is left to the user's handlers.
   if (o.client === undefined) client.on('error', ignore);
@@ -196,6 +223,7 @@ export function redisStore(o: RedisStoreOptions = {}): Store {
           ...toFields(record),
         );
         if (written !== 1) return false;
+        await replicated?.();
         if (previous !== undefined && previous !== userId) {
           await client.zrem(userKey(previous), key).catch(ignore);
         }
@@ -228,6 +256,7 @@ export function redisStore(o: RedisStoreOptions = {}): Store {
     delete: (key) =>
       run(async () => {
         const [status, userId] = await scripts.statecraftDelete(sessionKey(key), clock.now(), '');
+        if (status !== 0) await replicated?.();
         if (userId !== undefined) await client.zrem(userKey(userId), key).catch(ignore);
         return status === 1;
       }),
@@ -258,6 +287,7 @@ export function redisStore(o: RedisStoreOptions = {}): Store {
         // Only members whose record went here leave the index: a member without a record may
         // be a login whose record write is still on its way (the index is written first).
         const removed = keys.filter((_, i) => results[i]![0] > 0);
+        if (removed.length > 0) await replicated?.();
         if (removed.length > 0) await client.zrem(userKey(userId), ...removed).catch(ignore);
         return results.filter(([status]) => status === 1).length;
       }),
