@@ -26,6 +26,8 @@ const SERIAL = [
   /statecraft\/test\/adapters\/(node-http-outage|websocket-redis)\.test\.ts$/,
   /statecraft\/test\/bus\/(postgres|redis|ipc)\.test\.ts$/,
   /statecraft\/test\/stores\/(redis|redis-cluster|redis-sentinel|postgres|sqlite)\.test\.ts$/,
+  /statecraft\/test\/security\/(sqlite-outage|sqlite-crash|redis-persistence)\.test\.ts$/,
+  /lab\/test\/security\/(shutdown|slow-input|logs)\.test\.ts$/,
 ];
 
 function collect(p, out) {

@@ -39,6 +39,10 @@ export interface AppConfig {
   maxBodyBytes?: number;
   /** Milliseconds between WebSocket pings. @default 30000 */
   wsHeartbeatInterval?: number;
+  /** Time a client has to send its request headers (slowloris). @default 10000 */
+  headersTimeoutMs?: number;
+  /** Time a client has to send its whole request, body included. @default 30000 */
+  requestTimeoutMs?: number;
   /** Where unexpected errors are reported (never with secrets or session ids). @default stderr */
   log?: (line: string) => void;
 }
@@ -93,7 +97,15 @@ export function createApp(config: AppConfig): AppServer {
   const log = config.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const ctx: RouteContext = { sessions, maxBodyBytes: config.maxBodyBytes ?? MAX_BODY_BYTES };
   const ownBus = config.bus ? null : memoryBus();
-  const server = createServer();
+  // Slow clients are cut off instead of holding a connection and its buffers: Node's own
+  // defaults (60 s for headers, 300 s per request, checked every 30 s) let a trickle of bytes
+  // keep thousands of connections open. Heads over 16 KiB get 431 before any parsing.
+  const server = createServer({
+    headersTimeout: config.headersTimeoutMs ?? 10_000,
+    requestTimeout: config.requestTimeoutMs ?? 30_000,
+    connectionsCheckingInterval: 1000,
+    maxHeaderSize: 16 * 1024,
+  });
 
   // path → method → the route wrapped by the session adapter (built once, not per request).
   type Run = (req: IncomingMessage, res: ServerResponse) => void;
