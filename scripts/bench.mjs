@@ -16,7 +16,7 @@ const ALL = {
   latency: ['bench/scaling/latency.ts'],
   memory: ['bench/scaling/memory.ts'],
   http: ['bench/http/run.ts'],
-  adapters: ['bench/adapters/run.ts', '--duration=3', '--warmup=2'],
+  adapters: ['bench/adapters/run.ts', '--duration=2', '--warmup=1'],
   cluster: ['bench/cluster.ts', '--duration=3'],
 };
 const argv = process.argv.slice(2);
@@ -30,13 +30,17 @@ for (const name of names) {
   }
 }
 
-const tsx = (args, stdio = 'inherit') =>
+// The benches record into this file only when run from here; run alone, each keeps its own.
+const env = { ...process.env, BENCH_RESULTS: 'bench/results.json' };
+const tsx = (args) =>
   spawnSync(process.execPath, ['--conditions=statecraft-source', '--import', 'tsx', ...args], {
     cwd: root,
-    stdio,
+    stdio: 'inherit',
+    env,
   });
 
-tsx(['bench/lib/run-log.ts', 'begin', ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' ')]);
+const command = ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' ');
+tsx(['bench/lib/run-log.ts', 'begin', command, ...(picked.length > 0 ? ['--keep'] : [])]);
 const started = Date.now();
 const failed = [];
 for (const name of names) {

@@ -3,7 +3,7 @@
  * strategy and store, in one run: each server in its own child process, autocannon in this one.
  *
  *   node --import tsx --conditions=statecraft-source bench/http/run.ts
- *     [--quick] [--duration=3] [--warmup=2] [--rounds=3] [--connections=50] [--only=memory,jws]
+ *     [--quick] [--duration=2] [--warmup=2] [--rounds=5] [--connections=50] [--only=memory,jws]
  *     [--write-docs] [--cpu-prof=DIR]
  *
  * For each scenario every server is warmed up, then rounds follow with the order of the servers
@@ -33,9 +33,9 @@ const { values: args } = parseArgs({
   },
 });
 const QUICK = args.quick;
-const DURATION = Number(args.duration ?? (QUICK ? 1 : 3));
+const DURATION = Number(args.duration ?? (QUICK ? 1 : 2));
 const WARMUP = Number(args.warmup ?? (QUICK ? 1 : 2));
-const ROUNDS = Number(args.rounds ?? (QUICK ? 2 : 3));
+const ROUNDS = Number(args.rounds ?? (QUICK ? 2 : 5));
 const CONNECTIONS = Number(args.connections);
 
 interface Setup {

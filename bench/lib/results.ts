@@ -3,8 +3,8 @@
  * with its baseline from the same run, its ratio and its goal verdict, beside the machine it ran
  * on and the command that reproduces it. Each bench replaces its own entry and no other.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { describeMachine, type Machine } from './machine.js';
 import {
   fmtGoal,
@@ -170,7 +170,17 @@ export function readResults(file = RESULTS_FILE): Results | null {
   }
 }
 
-export function recordBench(entry: BenchEntry, file = RESULTS_FILE): void {
+/**
+ * Where a bench records its figures: the file `npm run bench` names (bench/results.json), or,
+ * for a bench run alone, one of its own under reports/, so that a lone run (perhaps while the
+ * full one is going) never replaces figures of the full run.
+ */
+export function resultsFileFor(name: string, env = process.env): string {
+  return env.BENCH_RESULTS ? resolve(ROOT, env.BENCH_RESULTS) : join(ROOT, `reports/results-${name}.json`);
+}
+
+export function recordBench(entry: BenchEntry, file = resultsFileFor(entry.name)): void {
+  mkdirSync(dirname(file), { recursive: true });
   // JSON has no NaN: a figure that could not be measured is stored as null.
   const text = JSON.stringify(mergeEntry(readResults(file), entry), (_k, v) =>
     typeof v === 'number' && !Number.isFinite(v) ? null : v,

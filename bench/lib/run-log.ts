@@ -1,7 +1,8 @@
 /**
  * The two ends of `npm run bench` (scripts/bench.mjs):
  *
- *   begin "<command>"   starts bench/results.json afresh: the command, the machine, its load now
+ *   begin "<command>" [--keep]   starts bench/results.json: the command, the machine, its load
+ *                                now; --keep (a run of some benches) keeps the figures of the others
  *   summary [--write-docs]   checks its shape and prints every figure that has a goal, with its
  *                            verdict; with --write-docs, as the "Goals" section of docs/BENCHMARKS.md
  */
@@ -15,7 +16,14 @@ const [what, command = 'npm run bench'] = process.argv.slice(2);
 
 if (what === 'begin') {
   const machine = describeMachine();
-  const results: Results = { schema: 1, command, startedAt: new Date().toISOString(), machine, benches: {} };
+  const kept = process.argv.includes('--keep') ? (readResults()?.benches ?? {}) : {};
+  const results: Results = {
+    schema: 1,
+    command,
+    startedAt: new Date().toISOString(),
+    machine,
+    benches: kept,
+  };
   writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`Machine: ${machineLine(machine)}`);
 } else if (what === 'summary') {

@@ -10,7 +10,9 @@ import {
   figure,
   figuresTable,
   mergeEntry,
+  RESULTS_FILE,
   type Results,
+  resultsFileFor,
 } from '../lib/results.js';
 import { fmtGoal, fmtRatio, fmtSpread, goalStatus, median, quantile, ratio, spread } from '../lib/stats.js';
 
@@ -158,6 +160,11 @@ describe('results.json', () => {
     assert.equal(typeof again.machine.cpus, 'number');
     assert.equal(again.machine.loadAverage.length, 3);
     assert.deepEqual(checkResults(JSON.parse(JSON.stringify(again))), []);
+  });
+
+  it('is bench/results.json under npm run bench, and a file of its own for a bench run alone', () => {
+    assert.equal(resultsFileFor('http', { BENCH_RESULTS: 'bench/results.json' }), RESULTS_FILE);
+    assert.match(resultsFileFor('http', {}), /\/reports\/results-http\.json$/);
   });
 
   it('finds what is missing or contradictory', () => {
