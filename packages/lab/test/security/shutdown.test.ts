@@ -14,14 +14,18 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startCluster } from '../../src/cluster/cluster.js';
+import { type Cluster, startCluster } from '../../src/cluster/cluster.js';
 import { Client } from '../app/helpers.js';
 
 const CLIENTS = 20;
 const HELD = 5;
 const DRAIN_MS = 8000;
+
+let started: Cluster | null = null;
+// A test that failed or timed out half-way still leaves no instance behind.
+after(() => started?.stop());
 
 type Outcome = { status: number; instance: string | undefined } | { error: string };
 
@@ -68,6 +72,7 @@ test('SIGTERM under load: readiness fails at once, in-flight requests complete, 
     adminPort: false,
     env: { STATECRAFT_DRAIN_MS: String(DRAIN_MS) },
   });
+  started = cluster;
   try {
     const lb = new URL(cluster.url);
     const user = await new Client(cluster.url).login('reader');
@@ -141,6 +146,7 @@ test('SIGTERM under load: readiness fails at once, in-flight requests complete, 
     assert.equal(code, 0);
     assert.ok(at - t0 < DRAIN_MS, `exited after ${at - t0} ms`);
   } finally {
+    started = null;
     await cluster.stop();
   }
 });

@@ -4,18 +4,24 @@
  * reports each acknowledgement to this process before the kill) and passes an integrity check.
  */
 import assert from 'node:assert/strict';
-import { fork } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { createSessions, stateful } from 'statecraft';
 import { sqliteStore } from 'statecraft/stores/sqlite';
 
 const ACKS_BEFORE_KILL = 2000;
+
+const writers = new Set<ChildProcess>();
+// A test that failed or timed out before its kill still leaves no writer behind.
+after(() => {
+  for (const c of writers) c.kill('SIGKILL');
+});
 
 test('SIGKILL of a process writing sessions under load: every acknowledged write is there after reopening', {
   timeout: 120_000,
@@ -36,6 +42,7 @@ test('SIGKILL of a process writing sessions under load: every acknowledged write
       execArgv: ['--import', 'tsx', '--conditions=statecraft-source'],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
+    writers.add(child);
     let stderr = '';
     child.stderr!.on('data', (d) => {
       stderr += d;
