@@ -53,12 +53,14 @@ export function createRedisClient(url: string, t: ClientTuning): Redis | Cluster
       reconnectOnError: (e: Error) => e.message.startsWith('READONLY'),
     });
   }
-  const { lazyConnect, enableOfflineQueue, ...perNode } = t.node;
+  // These are the Cluster's own settings (its offline queue, its pipelines, its start).
+  const { lazyConnect, enableOfflineQueue, enableAutoPipelining, ...perNode } = t.node;
   const options: ClusterOptions = {
     redisOptions: { ...perNode, ...auth },
     clusterRetryStrategy: retryStrategy,
     ...(lazyConnect !== undefined ? { lazyConnect } : {}),
     ...(enableOfflineQueue !== undefined ? { enableOfflineQueue } : {}),
+    ...(enableAutoPipelining !== undefined ? { enableAutoPipelining } : {}),
     // Slot moves and primary changes answer MOVED/TRYAGAIN/CLUSTERDOWN for a moment: retry
     // those briefly inside one operation rather than fail it.
     retryDelayOnFailover: 100,

@@ -22,14 +22,8 @@ export const F = {
   userAgent: 'ua',
 } as const;
 
-/**
- * Compare-and-set on one session hash.
- * KEYS[1] session; ARGV[1] expected version (0: no live record), ARGV[2] now, ARGV[3] TTL in ms,
- * ARGV[4..] the new record as field/value pairs.
- * Returns {0} on conflict, {1} when written, {1, previousUserId} when the replaced record (live
- * or not) belonged to a user, so the caller can take it out of that user's index.
- */
-export const CAS = `
+/** The compare-and-set body; the new fields start at ARGV[fieldsFrom], `written` runs after the write. */
+const cas = (fieldsFrom: number, written = '') => `
 local cur = redis.call('HMGET', KEYS[1], '${F.version}', '${F.expiresAt}', '${F.userId}')
 local expires = tonumber(cur[2])
 local version = 0
@@ -37,11 +31,21 @@ if cur[1] and expires and expires > tonumber(ARGV[2]) then version = tonumber(cu
 if version ~= tonumber(ARGV[1]) then return {0} end
 -- DEL first: a field that is null in the new record must not survive from the old one.
 redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('HSET', KEYS[1], unpack(ARGV, ${fieldsFrom}))
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
+${written}
 if cur[3] then return {1, cur[3]} end
 return {1}
 `;
+
+/**
+ * Compare-and-set on one session hash.
+ * KEYS[1] session; ARGV[1] expected version (0: no live record), ARGV[2] now, ARGV[3] TTL in ms,
+ * ARGV[4..] the new record as field/value pairs.
+ * Returns {0} on conflict, {1} when written, {1, previousUserId} when the replaced record (live
+ * or not) belonged to a user, so the caller can take it out of that user's index.
+ */
+export const CAS = cas(4);
 
 /**
  * Slides expiry of a live record without changing its version.
@@ -49,17 +53,23 @@ return {1}
  * ARGV[5] the owner the caller indexed: '' for anonymous, '=' .. userId for a user.
  * Returns 1 when touched, 0 when absent or expired, -1 when the owner changed meanwhile.
  */
-export const TOUCH = `
+export const TOUCH = touch();
+
+/** The touch body; `owned` runs once the owner is known to be the one the caller named. */
+function touch(owned = ''): string {
+  return `
 local cur = redis.call('HMGET', KEYS[1], '${F.expiresAt}', '${F.userId}')
 local expires = tonumber(cur[1])
 if not expires or expires <= tonumber(ARGV[1]) then return 0 end
 local owner = ''
 if cur[2] then owner = '=' .. cur[2] end
 if owner ~= ARGV[5] then return -1 end
+${owned}
 redis.call('HSET', KEYS[1], '${F.lastSeenAt}', ARGV[3], '${F.expiresAt}', ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 `;
+}
 
 /**
  * Deletes one session hash, optionally only if it belongs to a given user.
@@ -79,29 +89,37 @@ if cur[2] then return {status, cur[2]} end
 return {status}
 `;
 
-// Shared by both index scripts: drop members whose score (their record's expiresAt, or later)
+// Shared by the index scripts: drop members whose score (their record's expiresAt, or later)
 // has passed, then let the whole index expire with its newest member, so the index of a user
 // who stopped coming back disappears by itself. Done in the same script as the ZADD so that a
 // concurrent writer can never shorten the TTL below a member it just added.
-const PRUNE_AND_EXPIRE = `
-local now = tonumber(ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-local top = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-if top[2] then
-  redis.call('PEXPIRE', KEYS[1], string.format('%.0f', math.max(1, math.ceil(tonumber(top[2]) - now))))
+const pruneAndExpire = (index: string, now: string) => `
+do
+  local now = tonumber(${now})
+  redis.call('ZREMRANGEBYSCORE', ${index}, '-inf', ${now})
+  local top = redis.call('ZRANGE', ${index}, -1, -1, 'WITHSCORES')
+  if top[2] then
+    redis.call('PEXPIRE', ${index}, string.format('%.0f', math.max(1, math.ceil(tonumber(top[2]) - now))))
+  end
 end
 `;
 
+// The score only ever grows (ZADD GT, spelled out so Redis < 6.2 works too): a writer that lost
+// its compare-and-set must not lower the score below the expiry the winner stored.
+const indexAdd = (index: string, now: string, score: string, member: string) => `
+do
+  local old = tonumber(redis.call('ZSCORE', ${index}, ${member}))
+  if not old or old < tonumber(${score}) then redis.call('ZADD', ${index}, ${score}, ${member}) end
+end
+${pruneAndExpire(index, now)}
+`;
+
 /**
- * Adds a session to a user's index, scored by its expiresAt. The score only ever grows
- * (ZADD GT, spelled out so Redis < 6.2 works too): a writer that lost its compare-and-set must
- * not lower the score below the expiry the winner stored.
+ * Adds a session to a user's index, scored by its expiresAt.
  * KEYS[1] user index; ARGV[1] now, ARGV[2] score, ARGV[3] session key.
  */
 export const INDEX_ADD = `
-local old = tonumber(redis.call('ZSCORE', KEYS[1], ARGV[3]))
-if not old or old < tonumber(ARGV[2]) then redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3]) end
-${PRUNE_AND_EXPIRE}
+${indexAdd('KEYS[1]', 'ARGV[1]', 'ARGV[2]', 'ARGV[3]')}
 return 1
 `;
 
@@ -110,6 +128,24 @@ return 1
  * KEYS[1] user index; ARGV[1] now.
  */
 export const INDEX_READ = `
-${PRUNE_AND_EXPIRE}
+${pruneAndExpire('KEYS[1]', 'ARGV[1]')}
 return redis.call('ZRANGE', KEYS[1], 0, -1)
 `;
+
+// On one server (or a Sentinel-managed primary) a script may touch a session and its user's
+// index together: one round trip instead of two, and the two can no longer disagree. A Cluster
+// keeps them in different slots and uses the single-key scripts above, in fail-safe order.
+
+/**
+ * CAS, then (when written) INDEX_ADD, atomically.
+ * KEYS[1] session, KEYS[2] user index; ARGV[1] expected version, ARGV[2] now, ARGV[3] TTL in ms,
+ * ARGV[4] index score (expiresAt), ARGV[5] session key, ARGV[6..] the new record's fields.
+ */
+export const CAS_INDEXED = cas(6, indexAdd('KEYS[2]', 'ARGV[2]', 'ARGV[4]', 'ARGV[5]'));
+
+/**
+ * TOUCH, extending the owner's index entry in the same step.
+ * KEYS[1] session, KEYS[2] the index of the owner named in ARGV[5]; ARGV as TOUCH, and ARGV[6]
+ * the session key.
+ */
+export const TOUCH_INDEXED = touch(indexAdd('KEYS[2]', 'ARGV[1]', 'ARGV[4]', 'ARGV[6]'));
