@@ -10,10 +10,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { isSessionError, type Session, type Sessions } from 'statecraft';
 import { withSessions } from 'statecraft/adapters/node-http';
 import { type Bus, memoryBus } from 'statecraft/bus/memory';
+import { EAGER_CATALOGUE_ROUTES, PRODUCT_PREFIX, PRODUCT_ROUTE, sendCatalogue } from './catalogue.js';
 import { attachChat } from './chat.js';
 import { checkDeclaredLength, HttpError, sendFailure, sendJson } from './http.js';
 import type { Mode } from './modes.js';
-import { EAGER_CATALOGUE_ROUTE, type RouteContext, SHOP_ROUTES, sendCatalogue } from './routes.js';
+import { type RouteContext, SHOP_ROUTES } from './routes.js';
 import type { ShopData } from './shop.js';
 
 /** Request bodies are refused past this many bytes. */
@@ -114,7 +115,7 @@ export function createApp(config: AppConfig): AppServer {
     if (!routes.has(path)) routes.set(path, new Map());
     routes.get(path)!.set(method, run);
   };
-  for (const route of [...SHOP_ROUTES, ...(config.eagerSessions ? [EAGER_CATALOGUE_ROUTE] : [])]) {
+  for (const route of [...SHOP_ROUTES, ...(config.eagerSessions ? EAGER_CATALOGUE_ROUTES : [])]) {
     const run = withSessions(sessions, async (req, res, session: Session<ShopData>) => {
       try {
         await route.handle(req, res, session, ctx);
@@ -130,6 +131,7 @@ export function createApp(config: AppConfig): AppServer {
   // Lazy sessions: the public catalogue never loads one, so it costs no store round trip.
   if (!config.eagerSessions) {
     add('GET', '/products', sendCatalogue);
+    add('GET', PRODUCT_ROUTE, sendCatalogue);
   }
 
   const chat = attachChat({
@@ -188,7 +190,7 @@ export function createApp(config: AppConfig): AppServer {
           : sendJson(res, 200, { ready: true, instance: instanceId }),
       );
     }
-    const byMethod = routes.get(path);
+    const byMethod = routes.get(path.startsWith(PRODUCT_PREFIX) ? PRODUCT_ROUTE : path);
     if (byMethod === undefined) return sendFailure(res, new HttpError('NOT_FOUND', 'no such route'));
     const run = byMethod.get(req.method ?? '');
     if (run === undefined) {

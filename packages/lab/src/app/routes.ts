@@ -1,9 +1,10 @@
 /**
- * The shop's routes: login, me, cart, checkout, logout, logout everywhere. Each handler gets the
+ * The shop's routes: login, me, cart, checkout, logout, logout everywhere (the public catalogue
+ * is in catalogue.ts). Each handler gets the
  * request's session from the node:http adapter, which commits it before the response leaves.
  * See docs/app-contract.md for the contract these implement.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Session, Sessions } from 'statecraft';
 import { applyCommit, requireUser } from 'statecraft/adapters/node-http';
@@ -16,7 +17,6 @@ import {
   MAX_CART_ITEMS,
   MAX_KEPT_ORDERS,
   type Order,
-  PRODUCTS,
   type ShopData,
 } from './shop.js';
 
@@ -127,46 +127,6 @@ const logoutEverywhere: RouteHandler = async (_req, res, session, ctx) => {
   await session.logout(); // this session was among them: clear its cookie too
   sendJson(res, 200, { ended });
 };
-
-const CATALOGUE = JSON.stringify({ products: PRODUCTS });
-const CATALOGUE_ETAG = `"${createHash('sha256').update(CATALOGUE).digest('base64url').slice(0, 16)}"`;
-/** A shared cache may keep the catalogue for a minute (RFC 9111 §5.2.2.9, §5.2.2.1). */
-const CATALOGUE_HEADERS = {
-  'cache-control': 'public, max-age=60',
-  etag: CATALOGUE_ETAG,
-  'content-type': 'application/json',
-};
-
-/** True when `If-None-Match` names the catalogue's current version (RFC 9110 §13.1.2). */
-function notModified(req: IncomingMessage): boolean {
-  const tags = req.headers['if-none-match'];
-  return tags?.split(',').some((t) => t.trim() === CATALOGUE_ETAG || t.trim() === '*') ?? false;
-}
-
-/** `GET /products`: the public catalogue, outside any session, so nothing about it varies by visitor. */
-export function sendCatalogue(req: IncomingMessage, res: ServerResponse): void {
-  if (notModified(req)) res.writeHead(304, CATALOGUE_HEADERS).end();
-  else
-    res
-      .writeHead(200, { ...CATALOGUE_HEADERS, 'content-length': Buffer.byteLength(CATALOGUE) })
-      .end(CATALOGUE);
-}
-
-/**
- * `GET /products` with eager sessions: a visitor without a session gets one, as frameworks that
- * save uninitialized sessions do. No `Cache-Control` of its own: the adapter marks a response
- * that sets a cookie or belongs to a user `no-store`, so no shared cache may keep it — what the
- * lab's caching measurement compares with lazy sessions.
- */
-const eagerCatalogue: RouteHandler = (req, res, session) => {
-  if (session.isNew) session.set('cart', []);
-  const { 'cache-control': _public, ...headers } = CATALOGUE_HEADERS;
-  if (notModified(req)) res.writeHead(304, headers).end();
-  else res.writeHead(200, { ...headers, 'content-length': Buffer.byteLength(CATALOGUE) }).end(CATALOGUE);
-};
-
-/** The catalogue route when sessions are eager (see `AppConfig.eagerSessions`). */
-export const EAGER_CATALOGUE_ROUTE: Route = { method: 'GET', path: '/products', handle: eagerCatalogue };
 
 /** Every shop route. */
 export const SHOP_ROUTES: readonly Route[] = [

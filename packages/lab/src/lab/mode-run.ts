@@ -10,6 +10,7 @@ import type { LiveCounters } from './live.js';
 import { createGenerator, type GeneratorResults, planSchedule } from './load/index.js';
 import type { FaultEvent, LabConfig, Mode, ModeReport, PhaseMetrics } from './model.js';
 import type { PhasePlan, RunPlan } from './plan.js';
+import { measureCaching } from './probes/caching.js';
 import { ProbeClient } from './probes/client.js';
 import { probeConcurrency } from './probes/concurrency.js';
 import { probeIdempotency } from './probes/idempotency.js';
@@ -191,6 +192,10 @@ export async function runMode(
     metrics.request_bytes_per_req = b.requests > 0 ? b.requestBytes / b.requests : null;
     metrics.response_bytes_per_req = b.requests > 0 ? b.responseBytes / b.requests : null;
     metrics.credential_bytes = b.requests > 0 ? b.credentialBytes / b.requests : null;
+
+    // Caching (C13): the run's GET answers, then eager sessions and nginx's cache.
+    const cacheTarget = { mode, config, ...storeFlag, ...appCommand(config) };
+    Object.assign(metrics, await measureCaching(cacheTarget, results.cacheability, notes, log));
 
     // Probes on the settled cluster.
     const rev = await probeRevocation(cluster.url, cluster.supervisor.ready(), `${tag}-rev`);

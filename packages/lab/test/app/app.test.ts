@@ -346,6 +346,27 @@ describe('the public catalogue', () => {
     const second = await visitor.call('GET', '/products');
     assert.equal(second.headers.get('set-cookie'), null, 'the session exists now');
   });
+
+  test('GET /products/:sku answers one product like the list, and 404 for an unknown sku', async () => {
+    const list = await new Client(lazy.url).call<{ products: { sku: string }[] }>('GET', '/products');
+    const sku = list.body.products[1]!.sku;
+    const one = await new Client(lazy.url).call<{ product: { sku: string } }>('GET', `/products/${sku}`);
+    assert.equal(one.status, 200);
+    assert.equal(one.body.product.sku, sku);
+    assert.equal(one.headers.get('cache-control'), 'public, max-age=60');
+    assert.notEqual(one.headers.get('etag'), list.headers.get('etag'));
+    const again = await new Client(lazy.url).call('GET', `/products/${sku}`, {
+      headers: { 'if-none-match': one.headers.get('etag')! },
+    });
+    assert.equal(again.status, 304);
+    const missing = await new Client(lazy.url).call<{ error: { code: string } }>('GET', '/products/nope');
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.error.code, 'NOT_FOUND');
+    const eagerOne = await new Client(eager.url).call('GET', `/products/${sku}`);
+    assert.equal(eagerOne.status, 200);
+    assert.match(eagerOne.headers.get('set-cookie') ?? '', /^sid=/);
+    assert.equal(eagerOne.headers.get('cache-control'), 'no-store');
+  });
 });
 
 describe('the reference app while draining', () => {

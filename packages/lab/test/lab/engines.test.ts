@@ -31,7 +31,7 @@ async function lab(over: Partial<LabConfig>) {
   const report = await runLab({ ...quick, ...over });
   const v = validateReport(JSON.parse(JSON.stringify(report)));
   assert.ok(v.ok, v.ok ? '' : v.errors.join('\n'));
-  assert.equal(report.claims.length, 12);
+  assert.equal(report.claims.length, 13);
   return report.modes[0]!;
 }
 

@@ -94,9 +94,15 @@ describe('a short lab run of the four modes', () => {
   test('every claim has a computed verdict and every fault is on the timeline', () => {
     assert.deepEqual(
       report.claims.map((c) => c.id),
-      ['C1', 'C2', 'C3', 'C4', 'C5', 'C6', 'C7', 'C8', 'C9', 'C10', 'C11', 'C12'],
+      ['C1', 'C2', 'C3', 'C4', 'C5', 'C6', 'C7', 'C8', 'C9', 'C10', 'C11', 'C12', 'C13'],
     );
     for (const c of report.claims) assert.ok(c.reason.length > 0, c.id);
+    // C13 from the run's GET answers: the figures in the claim are the modes' own.
+    const c13 = report.claims.find((c) => c.id === 'C13')!;
+    for (const m of report.modes) {
+      assert.ok((m.metrics.get_responses ?? 0) > 0, m.mode);
+      assert.equal(c13.figures[m.mode]?.get_shareable_share, m.metrics.get_shareable_share, m.mode);
+    }
     for (const m of report.modes) {
       assert.deepEqual(
         m.faults.map((f) => f.kind),

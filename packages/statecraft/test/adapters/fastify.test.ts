@@ -230,3 +230,23 @@ describe('statecraftPlugin', () => {
     assert.equal(typeof check, 'function');
   });
 });
+
+describe('statecraftPlugin and shared caches', () => {
+  test('a response with a user or a new cookie is no-store even when the route said public', async () => {
+    const app = Fastify();
+    await app.register(statecraftPlugin, { sessions: make() });
+    app.get('/page', async (request, reply) => {
+      reply.header('cache-control', 'public, max-age=60');
+      return { user: request.session.userId };
+    });
+    await withApp(app, async (url) => {
+      const anonymous = await fetch(`${url}/page`);
+      assert.equal(anonymous.headers.get('cache-control'), 'public, max-age=60');
+      const c = new Client(url);
+      const login = await c.request('POST', '/login', { user: 'ann' });
+      assert.equal(login.headers.get('cache-control'), 'no-store');
+      const page = await c.request('GET', '/page');
+      assert.equal(page.headers.get('cache-control'), 'no-store');
+    });
+  });
+});

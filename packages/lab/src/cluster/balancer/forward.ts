@@ -17,6 +17,13 @@ import { endToEnd, requestHeaders } from './headers.js';
 import type { Policy } from './policies/types.js';
 import type { Backend, Pool } from './pool.js';
 
+/** `Cache-Control: public` or `s-maxage`, without `private` or `no-store`: meant for shared caches. */
+function sharedCacheable(cc: number | string | string[] | undefined): boolean {
+  if (cc === undefined) return false;
+  const v = Array.isArray(cc) ? cc.join(',') : String(cc);
+  return /(?:^|,)\s*(?:public|s-maxage)\b/i.test(v) && !/(?:^|,)\s*(?:private|no-store)\b/i.test(v);
+}
+
 export interface ForwardTimeouts {
   /** Connecting to an instance. @default 2000 */
   connectMs: number;
@@ -175,7 +182,10 @@ function dispatch(ctx: ForwardContext, req: IncomingMessage, res: ServerResponse
       const status = ures.statusCode ?? 502;
       countStatus(c, status);
       const out = endToEnd(ures.headers);
-      const cookie = ctx.policy.affinity?.(input, b) ?? null;
+      // Not on an answer a shared cache may keep: the cache would store the affinity cookie
+      // with it and hand the same one to every visitor (HAProxy's `nocache` guards the same
+      // way). The client gets it with its first answer that is not public, such as a login.
+      const cookie = sharedCacheable(out['cache-control']) ? null : (ctx.policy.affinity?.(input, b) ?? null);
       if (cookie !== null) {
         const prev = out['set-cookie'];
         out['set-cookie'] = prev === undefined ? [cookie] : [...(prev as string[]), cookie];

@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import {
+  chmodSync,
   closeSync,
   mkdirSync,
   mkdtempSync,
@@ -51,6 +52,8 @@ export interface RealBalancerOptions {
   dir?: string;
   /** Affinity cookie name (`sticky`). @default 'sc_lb' */
   cookie?: string;
+  /** nginx only: path prefixes served through a `proxy_cache` zone (see `RenderOptions`). */
+  cachePaths?: readonly string[];
   /** Path of the engine binary. @default found on PATH or in /usr/sbin */
   bin?: string;
   /** How long to wait for the engine to answer after a start or reload. @default 10000 */
@@ -166,6 +169,7 @@ export async function startRealBalancer(options: RealBalancerOptions): Promise<R
       listen: { host, port },
       prefix: dir,
       cookie: options.cookie,
+      cachePaths: options.cachePaths,
       generation: gen,
     });
     const candidate = join(dir, `next-${engine.file}`);
@@ -203,6 +207,9 @@ export async function startRealBalancer(options: RealBalancerOptions): Promise<R
   try {
     // nginx creates the last component of each temp path, not its parents.
     mkdirSync(join(dir, 'tmp'), { recursive: true });
+    // A cache is written by the workers, which run as another user when the master is root:
+    // they may pass through the directory to the cache nginx creates for them inside it.
+    if (options.cachePaths?.length) chmodSync(dir, 0o711);
     await write(backends, generation);
     const out = openSync(logPath, 'a');
     try {

@@ -110,9 +110,13 @@ export function renderNginx(options: RenderOptions): string {
       '    default $cookie_' + o.cookie + ';',
       "    ''      $request_id;",
       '  }',
-      `  map $cookie_${o.cookie} $statecraft_affinity_cookie {`,
+      '  # The cookie goes out with the first answer that is not meant for shared caches: one that',
+      '  # is (public or s-maxage, without private or no-store) would be stored with it, and the',
+      '  # cache would hand the same affinity to every visitor.',
+      `  map "$cookie_${o.cookie}|$upstream_http_cache_control" $statecraft_affinity_cookie {`,
       "    default '';",
-      `    ''      '${o.cookie}=$request_id; Path=/; HttpOnly; SameSite=Lax';`,
+      '    "~*^\\|(?!.*(private|no-store)).*(public|s-maxage)" \'\';',
+      `    "~^\\|"  '${o.cookie}=$request_id; Path=/; HttpOnly; SameSite=Lax';`,
       '  }',
     );
   }
@@ -140,6 +144,15 @@ export function renderNginx(options: RenderOptions): string {
     'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
     'proxy_set_header X-Forwarded-Proto $scheme;',
   ];
+  if (o.cachePaths.length > 0) {
+    add(
+      '',
+      '  # A shared cache for the paths that ask for it: nginx keeps an answer only when the app',
+      '  # allows it (Cache-Control max-age or public, no private, no-store or Set-Cookie) and keys',
+      '  # it on the URL alone, as a CDN would.',
+      `  proxy_cache_path ${p}/cache levels=1:2 keys_zone=statecraft_cache:1m max_size=64m inactive=10m use_temp_path=off;`,
+    );
+  }
   add('', '  server {', `    listen ${hostPort(o.listen.host, o.listen.port)};`);
   if (sticky) add('    add_header Set-Cookie $statecraft_affinity_cookie always;');
   add(
@@ -197,12 +210,19 @@ export function renderNginx(options: RenderOptions): string {
     '      proxy_read_timeout 1h;',
     '      proxy_send_timeout 1h;',
     '    }',
-    '',
-    '    location / {',
-    '      proxy_pass http://statecraft;',
-    '    }',
-    '  }',
-    '}',
   );
+  for (const path of o.cachePaths) {
+    add(
+      '',
+      `    location ${path} {`,
+      '      proxy_pass http://statecraft;',
+      '      proxy_cache statecraft_cache;',
+      '      # One request fills an entry; the others wait for it instead of all reaching an instance.',
+      '      proxy_cache_lock on;',
+      '      proxy_cache_revalidate on;',
+      '    }',
+    );
+  }
+  add('', '    location / {', '      proxy_pass http://statecraft;', '    }', '  }', '}');
   return `${L.join('\n')}\n`;
 }

@@ -43,6 +43,12 @@ export interface RenderOptions {
   /** nginx worker processes. @default 1 */
   workers?: number | 'auto';
   /**
+   * nginx only: paths (prefixes) whose answers nginx keeps in a `proxy_cache` zone under the
+   * prefix directory and serves from it while fresh, trusting the app's `Cache-Control` (an
+   * answer that is `private`, `no-store` or sets a cookie is never kept). @default none
+   */
+  cachePaths?: readonly string[];
+  /**
    * HAProxy only: resolve backend host names at run time through the resolvers of
    * `/etc/resolv.conf` (containers whose addresses change), and start even when a name does
    * not resolve yet. nginx resolves names when it loads its configuration.
@@ -101,6 +107,7 @@ export interface CheckedOptions {
   generation: number;
   workers: number | 'auto';
   dns: boolean;
+  cachePaths: string[];
 }
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -161,5 +168,10 @@ export function checkOptions(o: RenderOptions): CheckedOptions {
     generation,
     workers,
     dns: o.dns ?? false,
+    cachePaths: (o.cachePaths ?? []).map((c, i) => {
+      if (!PATH.test(c))
+        throw new TypeError(`cachePaths[${i}]: a path of letters, digits and _ . - / only, got ${c}`);
+      return c;
+    }),
   };
 }

@@ -13,10 +13,7 @@ export interface ClaimSpec {
   measurement: string;
 }
 
-/**
- * Every claim, in order. C13 (caching) is listed for completeness; its rule comes with the
- * caching probe.
- */
+/** Every claim, in order. */
 export const CLAIMS: readonly ClaimSpec[] = [
   {
     id: 'C1',

@@ -174,6 +174,74 @@ export const METRICS = {
     meaning: 'Extra orders created when the same checkout is replayed without an idempotency key.',
     claims: ['C12'],
   },
+  get_responses: {
+    unit: 'responses',
+    meaning:
+      'GET answers the load generator received over the whole run (lazy sessions: a session starts at login), catalogue views and logged-in reads together.',
+    claims: ['C13'],
+  },
+  get_shareable_responses: {
+    unit: 'responses',
+    meaning:
+      'Of get_responses, those a shared HTTP cache may store and serve, fresh, to another user, judged by http-cache-semantics as a shared cache (RFC 9111): storable, a freshness lifetime above zero, no Set-Cookie, no Vary on Cookie or Authorization.',
+    claims: ['C13'],
+  },
+  get_shareable_share: {
+    unit: 'share (0–1)',
+    meaning: 'get_shareable_responses divided by get_responses.',
+    claims: ['C13'],
+  },
+  anonymous_get_responses: {
+    unit: 'responses',
+    meaning:
+      'GET answers to requests that carried no credential (anonymous visitors of the public catalogue).',
+    claims: ['C13'],
+  },
+  anonymous_shareable_share: {
+    unit: 'share (0–1)',
+    meaning:
+      'Share of anonymous_get_responses a shared cache may store and serve to another user (lazy sessions).',
+    claims: ['C13'],
+  },
+  authenticated_get_responses: {
+    unit: 'responses',
+    meaning: 'GET answers to requests that carried a credential (a session cookie or a bearer token).',
+    claims: ['C13'],
+  },
+  authenticated_storable_responses: {
+    unit: 'responses',
+    meaning:
+      'Of authenticated_get_responses, those a shared cache may store at all (storable()); anything above zero lets a cache keep one user’s answer for others.',
+    claims: ['C13'],
+  },
+  eager_get_shareable_share: {
+    unit: 'share (0–1)',
+    meaning:
+      'get_shareable_share measured with eager sessions: the same traffic for a short probe against an instance that starts a session for every catalogue visitor.',
+    claims: ['C13'],
+  },
+  eager_anonymous_shareable_share: {
+    unit: 'share (0–1)',
+    meaning: 'anonymous_shareable_share with eager sessions (the same probe).',
+    claims: ['C13'],
+  },
+  eager_authenticated_storable_responses: {
+    unit: 'responses',
+    meaning: 'authenticated_storable_responses with eager sessions (the same probe).',
+    claims: ['C13'],
+  },
+  proxy_cache_catalogue_requests: {
+    unit: 'requests',
+    meaning:
+      'Anonymous catalogue requests sent through real nginx with a proxy_cache zone for the catalogue, in front of the mode’s instances; null unless the run is behind nginx.',
+    claims: ['C13'],
+  },
+  proxy_cache_origin_requests: {
+    unit: 'requests',
+    meaning:
+      'Of proxy_cache_catalogue_requests, those that still reached an instance, by the instances’ own request counters; null unless the run is behind nginx.',
+    claims: ['C13'],
+  },
 } as const satisfies Record<string, MetricSpec>;
 
 /** A name in the catalogue. */

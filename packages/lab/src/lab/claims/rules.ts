@@ -1,5 +1,5 @@
 /**
- * The claim rules, one per claim C1–C12, and `evaluateClaims`, which runs them over a report.
+ * The claim rules, one per claim C1–C13, and `evaluateClaims`, which runs them over a report.
  * A verdict comes from the run's figures, never written in; when the run is INVALID (the
  * generator could not hold its rate or was saturated) the figures are kept for inspection but
  * every verdict is `inconclusive`.
@@ -17,6 +17,7 @@ import { c09 } from './c09.js';
 import { c10 } from './c10.js';
 import { c11 } from './c11.js';
 import { c12 } from './c12.js';
+import { c13 } from './c13.js';
 import type { ClaimRule } from './reader.js';
 
 /** Every rule, by claim id, in claim order. */
@@ -33,6 +34,7 @@ export const RULES: Readonly<Record<string, ClaimRule>> = {
   C10: c10,
   C11: c11,
   C12: c12,
+  C13: c13,
 };
 
 /**

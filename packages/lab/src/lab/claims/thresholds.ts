@@ -93,6 +93,13 @@ export const SKEW_MARGIN: Margin = { relative: 0.25, absolute: 0.2 };
 export const REVOCATION_PROMPT_MS = 1000;
 
 /**
+ * Share of GET responses a shared cache may keep (C13). The share follows the mix of requests
+ * the seeded schedule drew, which differs a little between the run and the eager-session probe
+ * (a few hundred GETs each): two points or a tenth of the share is beyond that.
+ */
+export const CACHE_SHARE_MARGIN: Margin = { relative: 0.1, absolute: 0.02 };
+
+/**
  * How `a` compares with `b` beyond `margin`: 1 when clearly larger, -1 when clearly smaller,
  * 0 when the difference is within the noise.
  *

@@ -6,10 +6,19 @@
  */
 
 /** One request's intent. */
-export type Action = 'login' | 'me' | 'cart' | 'add' | 'checkout' | 'replay' | 'logout';
+export type Action = 'login' | 'me' | 'cart' | 'add' | 'checkout' | 'replay' | 'logout' | 'browse';
 
 /** Every action, in a fixed order (the order of the mix table and of hashes). */
-export const ACTIONS: readonly Action[] = ['login', 'me', 'cart', 'add', 'checkout', 'replay', 'logout'];
+export const ACTIONS: readonly Action[] = [
+  'login',
+  'me',
+  'cart',
+  'add',
+  'checkout',
+  'replay',
+  'logout',
+  'browse',
+];
 
 /** Relative weights of the actions; missing actions weigh 0. */
 export type Mix = Partial<Record<Action, number>>;
@@ -17,8 +26,9 @@ export type Mix = Partial<Record<Action, number>>;
 /**
  * A shop visit: mostly reads, additions, and a checkout now and then, some of them replayed
  * with the same `Idempotency-Key` (what C12 compares). Logins happen on their own: every user
- * logs in first, and again after losing its session.
- * @default { me: 35, cart: 25, add: 30, checkout: 7, replay: 3 }
+ * logs in first, and again after losing its session. Beside them, anonymous visitors look at
+ * the public catalogue (`browse`: what C13 asks a shared cache to keep).
+ * @default { me: 35, cart: 25, add: 30, checkout: 7, replay: 3, browse: 20 }
  */
 export const DEFAULT_MIX: Readonly<Mix> = Object.freeze({
   me: 35,
@@ -26,6 +36,7 @@ export const DEFAULT_MIX: Readonly<Mix> = Object.freeze({
   add: 30,
   checkout: 7,
   replay: 3,
+  browse: 20,
 });
 
 /** The mix as cumulative weights, for drawing an action from one uniform number. */

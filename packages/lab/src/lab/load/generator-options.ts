@@ -4,6 +4,7 @@
  */
 import type { GeneratorHealth, PhaseMetrics, TimePoint } from '../model.js';
 import type { Mix } from './actions.js';
+import type { Cacheability } from './cacheability.js';
 import type { GeneratorSelfCheck, HealthAssessment, HealthThresholds } from './health.js';
 import type { ByteCounts, PhaseDetail } from './recorder.js';
 import type { ConnectionPolicy } from './transport.js';
@@ -59,6 +60,8 @@ export interface GeneratorResults {
   errors: Record<string, number>;
   /** The users' findings over the whole run. */
   users: UserCounters;
+  /** What a shared HTTP cache may do with the run's GET answers (see `cacheability.ts`). */
+  cacheability: Cacheability;
   generator: GeneratorHealth;
   selfCheck: GeneratorSelfCheck;
   health: HealthAssessment;

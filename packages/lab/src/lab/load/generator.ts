@@ -17,6 +17,7 @@
 import { performance } from 'node:perf_hooks';
 import type { GeneratorHealth, PhaseKind } from '../model.js';
 import { type Action, DEFAULT_MIX, mixTable, pickAction } from './actions.js';
+import { CacheJudge } from './cacheability.js';
 import { DROPPED, transportErrorKind } from './errors.js';
 import type { ClosedOptions, GeneratorOptions, GeneratorResults } from './generator-options.js';
 import { InFlight, type Sink } from './handler.js';
@@ -63,6 +64,7 @@ export class LoadGenerator {
   readonly #usersOption: VirtualUsers | Omit<UsersOptions, 'count'>;
   #users: VirtualUsers | null = null;
   readonly #recorder = new Recorder();
+  readonly #cache = new CacheJudge();
   readonly #monitor = new HealthMonitor();
   readonly #lag = latencyHistogram();
   #transport: Transport | null = null;
@@ -132,6 +134,7 @@ export class LoadGenerator {
       answered: (h) => this.#answered(h),
       failed: (h, err) => this.#failed(h, err),
       instance: (value) => this.#instance(value),
+      cacheable: (h, status, raw) => this.#cache.judge(h.path, status, h.credentialKinds, raw),
       get users() {
         return self.#users!;
       },
@@ -530,6 +533,7 @@ export class LoadGenerator {
       bytes: snap.bytes,
       errors: snap.errors,
       users,
+      cacheability: this.#cache.result(),
       generator,
       selfCheck,
       health: assessHealth(selfCheck, this.#options.thresholds),

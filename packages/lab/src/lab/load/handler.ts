@@ -14,6 +14,8 @@ export interface Sink {
   answered(h: InFlight): void;
   failed(h: InFlight, err: Error): void;
   instance(value: Buffer): string;
+  /** A GET answer's headers, for what a shared cache may do with it. */
+  cacheable(h: InFlight, status: number, raw: Buffer[]): void;
   readonly users: VirtualUsers;
 }
 
@@ -68,13 +70,15 @@ export class InFlight extends RequestSlot implements Dispatcher.DispatchHandler 
         if (isName(name, X_INSTANCE_ID)) this.instance = this.sink.instance(value);
         else if (isName(name, SESSION_TOKEN)) {
           this.setCookieBytes += line;
-          this.sink.users.setToken(this.user, value.toString('latin1'));
+          if (!this.anonymous) this.sink.users.setToken(this.user, value.toString('latin1'));
         }
       } else if (name.length === 10 && isName(name, SET_COOKIE)) {
         this.setCookieBytes += line;
-        this.sink.users.setCookie(this.user, value.toString('latin1'));
+        // An anonymous visitor's cookie is not the user's session.
+        if (!this.anonymous) this.sink.users.setCookie(this.user, value.toString('latin1'));
       }
     }
+    if (this.method === 'GET') this.sink.cacheable(this, statusCode, raw);
     this.responseBytes = bytes;
     this.collect = this.needsBody && statusCode === 200;
     return true;

@@ -4,6 +4,8 @@
  */
 export type { Action, Mix, MixTable } from './actions.js';
 export { ACTIONS, DEFAULT_MIX, mixTable, normalizeMix, pickAction } from './actions.js';
+export type { Cacheability, CacheCounts } from './cacheability.js';
+export { CacheJudge } from './cacheability.js';
 export { CookieJar, parseSetCookie } from './cookies.js';
 export type { TransportErrorKind } from './errors.js';
 export { httpErrorKind, transportErrorKind } from './errors.js';

@@ -13,6 +13,7 @@
  * one (each login or loss starts a new "generation").
  */
 import type { Action } from './actions.js';
+import { CREDENTIAL_AUTHORIZATION, CREDENTIAL_COOKIE } from './cacheability.js';
 import { CookieJar, parseSetCookie } from './cookies.js';
 import type { UserCounters } from './user-counters.js';
 
@@ -35,6 +36,10 @@ export class RequestSlot {
   needsBody = false;
   /** Bytes of the `Cookie` and `Authorization` header lines sent. */
   credentialBytes = 0;
+  /** Which credential headers were sent: `CREDENTIAL_COOKIE` | `CREDENTIAL_AUTHORIZATION` bits. */
+  credentialKinds = 0;
+  /** An anonymous visit: sent without the user's credential; what it sets is not the user's. */
+  anonymous = false;
   // The model as it was when the request left:
   generation = 0;
   confirmedSeq = 0;
@@ -157,32 +162,30 @@ export class VirtualUsers {
   }
 
   /**
-   * Turns a planned action into the request to send now, filling `slot`. A user that is not
+   * Turns a planned action into the request to send now, filling `slot`. A `browse` is an
+   * anonymous visit to the catalogue whatever the user's state; otherwise a user that is not
    * logged in logs in whatever was planned; a checkout of an empty cart becomes an addition and
    * an addition to a full one a checkout; a replay with no order to replay becomes a checkout.
    */
   prepare(user: number, planned: Action, slot: RequestSlot): void {
     const m = this.#model(user);
+    if (planned === 'browse') {
+      this.#browse(user, slot);
+      return;
+    }
     let action = planned;
     if (!m.loggedIn) action = 'login';
     else if (action === 'replay' && m.lastKey === null) action = 'checkout';
     if (action === 'checkout' && m.items.length === 0) action = 'add';
     else if (action === 'add' && m.items.length >= this.maxCartItems) action = 'checkout';
 
-    slot.user = user;
-    slot.action = action;
+    start(slot, user, action, false);
     slot.generation = m.generation;
     slot.confirmedSeq = m.seq;
     slot.checkoutEpoch = m.checkoutEpoch;
     slot.checkoutBusy = m.checkoutsInFlight > 0;
-    slot.sku = null;
-    slot.key = null;
-    slot.expectedOrder = null;
-    slot.body = null;
-    slot.needsBody = false;
     const h = slot.headers;
-    h.length = 0;
-    slot.credentialBytes = this.#credentials(m, h);
+    slot.credentialBytes = this.#credentials(m, slot);
 
     switch (action) {
       case 'login':
@@ -232,19 +235,38 @@ export class VirtualUsers {
     if (slot.body !== null) h.push('content-type', JSON_TYPE);
   }
 
+  /**
+   * A visitor who is not logged in looks at the public catalogue: no credential, nothing in the
+   * user's model changes, and a cookie the answer sets is not kept (every such visit is a new
+   * visitor, as most catalogue traffic is).
+   */
+  #browse(user: number, slot: RequestSlot): void {
+    start(slot, user, 'browse', true);
+    slot.generation = -1;
+    slot.credentialBytes = 0;
+    slot.credentialKinds = 0;
+    slot.method = 'GET';
+    slot.path = '/products';
+  }
+
   /** Pushes the credential headers; returns their bytes on the wire (`name: value\r\n`). */
-  #credentials(m: Model, h: string[]): number {
+  #credentials(m: Model, slot: RequestSlot): number {
+    const h = slot.headers;
     let bytes = 0;
+    let kinds = 0;
     const cookie = m.jar.header;
     if (cookie !== null) {
       h.push('cookie', cookie);
       bytes += 10 + cookie.length;
+      kinds |= CREDENTIAL_COOKIE;
     }
     if (this.credential === 'bearer' && m.token !== null) {
       const value = `Bearer ${m.token}`;
       h.push('authorization', value);
       bytes += 17 + value.length;
+      kinds |= CREDENTIAL_AUTHORIZATION;
     }
+    slot.credentialKinds = kinds;
     return bytes;
   }
 
@@ -274,6 +296,7 @@ export class VirtualUsers {
   complete(slot: RequestSlot, status: number, body: Buffer | null, counters: UserCounters): void {
     const m = this.#model(slot.user);
     const action = slot.action;
+    if (action === 'browse') return; // an anonymous visit: nothing of the user's is at stake
     if (action === 'checkout' || action === 'replay') m.checkoutsInFlight--;
     if (status === 401) {
       this.#lost(m, slot, counters);
@@ -345,6 +368,7 @@ export class VirtualUsers {
 
   /** A request that got no answer (reset, refused, timeout). */
   fail(slot: RequestSlot, counters: UserCounters): void {
+    if (slot.action === 'browse') return;
     const m = this.#model(slot.user);
     if (slot.action === 'checkout' || slot.action === 'replay') m.checkoutsInFlight--;
     this.#unknownOutcome(m, slot, counters);
@@ -441,6 +465,19 @@ export class VirtualUsers {
       }
     }
   }
+}
+
+/** Clears what the previous request left in a reused slot and names the new one. */
+function start(slot: RequestSlot, user: number, action: Action, anonymous: boolean): void {
+  slot.user = user;
+  slot.action = action;
+  slot.anonymous = anonymous;
+  slot.sku = null;
+  slot.key = null;
+  slot.expectedOrder = null;
+  slot.body = null;
+  slot.needsBody = false;
+  slot.headers.length = 0;
 }
 
 type Answer = { user?: unknown; cart?: unknown; items?: unknown; orderId?: unknown };

@@ -11,6 +11,7 @@ import { num } from '../claims/format.js';
 import { MODE_ORDER } from '../claims/roles.js';
 import type { ClaimResult, LabReport, ModeReport, Verdict } from '../model.js';
 import { type BarChart, renderBarChart } from './bars.js';
+import { renderCachingSection } from './caching.js';
 import { escapeHtml as h, jsonForScript, scriptForInline } from './escape.js';
 import { CLIENT_SCRIPT, FAULT_COLORS, SERIES_COLORS } from './html-client.js';
 import { REPORT_STYLE } from './html-style.js';
@@ -293,6 +294,7 @@ ${header(report)}
 ${comparisonTable(rows, report.modes)}
 ${timeCharts(report.modes)}
 ${barCharts(rows)}
+${renderCachingSection(report)}
 ${claimsTable(report)}
 <footer><p>report.json schema version ${report.schemaVersion}. Bands: one per fault, start to end. Latency is corrected for coordinated omission; uncorrected figures are in brackets.</p></footer>
 </main>

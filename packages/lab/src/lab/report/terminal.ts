@@ -5,6 +5,7 @@
  */
 import { num } from '../claims/format.js';
 import type { LabReport, Verdict } from '../model.js';
+import { renderCachingText } from './caching.js';
 import { msText, pctText } from './numbers.js';
 import { type ModeSummary, revocationText, summarize } from './summary.js';
 import { type Cell, textTable, wrapText } from './text-table.js';
@@ -126,6 +127,7 @@ export function renderTerminal(report: LabReport, opts: TerminalOptions = {}): s
       width,
     ),
     '',
+    ...renderCachingText(report, width),
     `Claims${report.valid ? '' : ' (INVALID run: no verdicts)'}`,
     '',
   );

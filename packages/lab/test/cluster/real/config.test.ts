@@ -55,6 +55,23 @@ describe('renderNginx', () => {
     assert.match(named, /'lb=\$request_id;/);
   });
 
+  test('sticky sets no affinity cookie on an answer meant for shared caches', () => {
+    const c = renderNginx(opts('sticky'));
+    assert.match(c, /map "\$cookie_sc_lb\|\$upstream_http_cache_control" \$statecraft_affinity_cookie \{/);
+    assert.match(c, /"~\*\^\\\|\(\?!\.\*\(private\|no-store\)\)\.\*\(public\|s-maxage\)" '';/);
+  });
+
+  test('cachePaths serve those paths through a proxy_cache zone under the prefix, and nothing else', () => {
+    const c = renderNginx({ ...opts('shared'), cachePaths: ['/products'] });
+    assert.match(c, /proxy_cache_path \/srv\/lb\/cache levels=1:2 keys_zone=statecraft_cache:1m /);
+    const block = /location \/products \{([^}]*)\}/.exec(c)?.[1] ?? '';
+    assert.match(block, /proxy_cache statecraft_cache;/);
+    assert.match(block, /proxy_cache_lock on;/);
+    assert.equal(c.match(/proxy_cache statecraft_cache;/g)?.length, 1);
+    assert.doesNotMatch(renderNginx(opts('shared')), /proxy_cache/);
+    assert.throws(() => renderNginx({ ...opts('shared'), cachePaths: ['/a b'] }), TypeError);
+  });
+
   test('shared, stateless and hybrid are round-robin without any affinity cookie', () => {
     for (const mode of ['shared', 'stateless', 'hybrid'] as const) {
       const c = renderNginx(opts(mode));
@@ -151,6 +168,11 @@ describe('the engines accept what the renderers write', () => {
           engine.render({ ...opts(mode, dir), logs: 'stdio', workers: 'auto', dns: true }),
         );
         await checkConfig(engine, bin, withLogs, dir);
+        if (engine.name === 'nginx') {
+          const cached = join(dir, `cache-${engine.file}`);
+          writeFileSync(cached, engine.render({ ...opts(mode, dir), cachePaths: ['/products'] }));
+          await checkConfig(engine, bin, cached, dir);
+        }
       });
     }
 

@@ -9,10 +9,10 @@ import { run, without } from './helpers.js';
 
 const MODES: Mode[] = ['sticky', 'shared', 'stateless', 'hybrid'];
 
-test('there is one rule for each claim from C1 to C12, each with its text from CLAIMS.md', () => {
+test('there is one rule for each claim from C1 to C13, each with its text from CLAIMS.md', () => {
   assert.deepEqual(
     Object.keys(RULES),
-    Array.from({ length: 12 }, (_, i) => `C${i + 1}`),
+    Array.from({ length: 13 }, (_, i) => `C${i + 1}`),
   );
   for (const id of Object.keys(RULES)) assert.ok(CLAIMS.some((c) => c.id === id));
 });
@@ -63,7 +63,7 @@ test('evaluateClaims fails loudly on a missing metric, even for an invalid run',
   }
 });
 
-test('evaluateClaims gives every claim a verdict from C1 to C12 on a valid run', () => {
+test('evaluateClaims gives every claim a verdict from C1 to C13 on a valid run', () => {
   const results = evaluateClaims({ valid: true, invalidReasons: [], modes: run() });
   assert.deepEqual(
     results.map((r) => r.id),
@@ -79,7 +79,7 @@ test('every verdict of an invalid run is inconclusive, with the reasons and the 
     invalidReasons: ['generator achieved 310 of 500 req/s', 'event-loop delay p99 180 ms'],
     modes: run(),
   });
-  assert.equal(results.length, 12);
+  assert.equal(results.length, 13);
   for (const r of results) {
     assert.equal(r.verdict, 'inconclusive');
     assert.match(r.reason, /INVALID \(generator achieved 310 of 500 req\/s; event-loop delay p99 180 ms\)/);

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { DEFAULT_MIX } from '../../../src/lab/load/actions.js';
 import { createGenerator } from '../../../src/lab/load/generator.js';
 import { planSchedule } from '../../../src/lab/load/schedule.js';
 import { type RunningShop, startShop } from './helpers.js';
@@ -74,8 +75,10 @@ describe('connections', () => {
   it('counts exactly the bytes the server read and wrote, and the credential among them', async () => {
     const mark = a.sockets.length;
     const gen = createGenerator({ target: a.url, connections: 2 });
-    // The closed model: one request per user at a time, so each user logs in exactly once.
-    const r = await gen.runClosed({ seed: 8, users: 10, durationMs: 1500, thinkMs: 5 });
+    // The closed model: one request per user at a time, so each user logs in exactly once. No
+    // anonymous catalogue views: every request but the logins carries the credential.
+    const { browse: _anonymous, ...loggedIn } = DEFAULT_MIX;
+    const r = await gen.runClosed({ seed: 8, users: 10, durationMs: 1500, thinkMs: 5, mix: loggedIn });
     const t = traffic(a, mark);
     assert.equal(r.bytes.requests, r.phases[0]!.requests);
     assert.equal(r.bytes.requestBytes, t.read);

@@ -23,7 +23,7 @@ test('report.html declares its language, captions its tables and heads their col
   assert.match(html, /<table id="claims">\s*<caption>/);
   assert.match(html, /<table class="comparison">\s*<caption>/);
   assert.match(html, /<th scope="col">Verdict<\/th>/);
-  assert.equal((html.match(/<tr id="claim-C\d+"/g) ?? []).length, 12);
+  assert.equal((html.match(/<tr id="claim-C\d+"/g) ?? []).length, 13);
 });
 
 test('the header gives the date, seed, schedule hash, config and machine', () => {

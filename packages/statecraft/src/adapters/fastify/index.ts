@@ -16,6 +16,7 @@
  */
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { sessionCacheControl } from '../../session/cache-control.js';
 import { ERROR_CODES, isSessionError, SessionError } from '../../session/errors.js';
 import type { Sessions } from '../../session/manager.js';
 import type { Session, SessionData } from '../../session/session.js';
@@ -115,8 +116,9 @@ const plugin: FastifyPluginCallback<StatecraftPluginOptions> = (fastify, opts, d
         if (tokenHeader !== null && token !== null) reply.header(tokenHeader, token);
         // Responses tied to a user or setting a credential must not be stored by shared caches
         // (OWASP Session Management: Cache-Control for sensitive content).
-        if ((session.userId !== null || setCookie !== null) && !reply.hasHeader('cache-control')) {
-          reply.header('cache-control', 'no-store');
+        if (session.userId !== null || setCookie !== null) {
+          const cc = sessionCacheControl(reply.getHeader('cache-control'));
+          if (cc !== null) reply.header('cache-control', cc);
         }
         next(null, payload);
       },

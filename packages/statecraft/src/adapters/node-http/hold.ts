@@ -38,6 +38,25 @@ function bare500(res: ServerResponse): void {
   res.end();
 }
 
+/**
+ * `writeHead(status[, message][, headers])` with a headers object: sets those headers with
+ * `setHeader` (which is what writeHead does with them) and returns the arguments without it.
+ * A raw header array, or an object holding an invalid header, is left in place.
+ */
+function hoistHeaders(res: ServerResponse, args: unknown[]): unknown[] {
+  const last = args[args.length - 1];
+  if (args.length < 2 || last === null || typeof last !== 'object' || Array.isArray(last)) return args;
+  try {
+    for (const [name, value] of Object.entries(last as Record<string, unknown>)) {
+      if (value !== undefined) res.setHeader(name, value as string | number | readonly string[]);
+    }
+  } catch {
+    // An invalid header: left in the call, whose replay fails and is answered as a bare 500.
+    return args;
+  }
+  return args.slice(0, -1);
+}
+
 const holds = new WeakMap<ServerResponse, Hold>();
 
 class Hold {
@@ -59,6 +78,9 @@ class Hold {
     // (compression…) keeps calling them, possibly long after the commit.
     if (this.state === OPEN) return this.originals[i]!.apply(this.res, args);
     if (this.state === CLOSED) return i === 1 ? true : this.res;
+    // Headers given to the first writeHead are set on the response before the commit runs, so
+    // what the commit adds (Set-Cookie, Cache-Control) sees them and has the last word.
+    if (this.state === IDLE && i === 0) args = hoistHeaders(this.res, args);
     this.queue.push([i, args]);
     if (this.state === IDLE) {
       this.state = COMMITTING;

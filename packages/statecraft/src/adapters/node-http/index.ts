@@ -6,6 +6,7 @@
  * becomes a bare 500 with nothing from the error in it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sessionCacheControl } from '../../session/cache-control.js';
 import { isSessionError, SessionError } from '../../session/errors.js';
 import type { Sessions } from '../../session/manager.js';
 import type { CommitResult, Session, SessionData } from '../../session/session.js';
@@ -66,7 +67,8 @@ export function requireUser(session: Pick<Session<SessionData>, 'userId'>): stri
 /**
  * Adds what a commit asks for to a response: `Set-Cookie`, the token header for bearer clients
  * (when `tokenHeader` is not null) and `Cache-Control: no-store` on responses tied to a user or
- * setting a credential (OWASP Session Management: shared caches must not store them).
+ * setting a credential, unless the handler's own header already says `private` or `no-store`
+ * (OWASP Session Management: shared caches must not store them).
  */
 export function applyCommit(
   res: ServerResponse,
@@ -76,8 +78,10 @@ export function applyCommit(
 ): void {
   if (setCookie !== null) res.appendHeader('set-cookie', setCookie);
   if (tokenHeader !== null && token !== null) res.setHeader(tokenHeader, token);
-  if ((session.userId !== null || setCookie !== null) && !res.hasHeader('cache-control')) {
-    res.setHeader('cache-control', 'no-store');
+  if (session.userId !== null || setCookie !== null) {
+    // Even over a handler's own `public`: a shared cache would hand this to the next visitor.
+    const cc = sessionCacheControl(res.getHeader('cache-control'));
+    if (cc !== null) res.setHeader('cache-control', cc);
   }
 }
 
