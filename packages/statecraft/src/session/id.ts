@@ -3,7 +3,7 @@
  * SHA-256 (OWASP Session Management Cheat Sheet: at least 64 bits of entropy; we use 256 so
  * the hash alone cannot be brute-forced back to an id).
  */
-import { createHash } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
 import type { Random } from '../platform/random.js';
 
 /** Length of an id in characters: 32 bytes in unpadded base64url. */
@@ -23,7 +23,13 @@ export function isWellFormedId(s: string): boolean {
   return s.length === ID_LENGTH && ID_PATTERN.test(s);
 }
 
+// One-shot hashing (Node >= 20.12) skips building a Hash object: about half the cost of a load's
+// key. Read through the namespace, as a missing export of a builtin would fail to link.
+const oneShot: typeof nodeCrypto.hash | undefined = nodeCrypto.hash;
+
 /** The form a store keeps: base64url SHA-256 of the id. */
 export function storeKey(id: string): string {
-  return createHash('sha256').update(id).digest('base64url');
+  return oneShot !== undefined
+    ? oneShot('sha256', id, 'base64url')
+    : nodeCrypto.createHash('sha256').update(id).digest('base64url');
 }

@@ -143,17 +143,31 @@ export function createSessions<D extends SessionData = SessionData>(
     return true;
   };
 
-  async function loadCredential(credential: string | null, meta: RequestMeta = {}): Promise<Session<D>> {
-    if (credential === null) return new Session<D>(s, o, null, meta, false, ended, claimTouch);
-    const state = await s.load(credential);
-    return new Session<D>(s, o, state, meta, state === null, ended, claimTouch);
+  // Plain promise chains rather than async functions: this runs on every request, and each
+  // async layer costs a promise and a microtask of its own. Whatever throws still rejects.
+  function loadCredential(credential: string | null, meta: RequestMeta = {}): Promise<Session<D>> {
+    try {
+      if (credential === null) {
+        return Promise.resolve(new Session<D>(s, o, null, meta, false, ended, claimTouch));
+      }
+      return s
+        .load(credential)
+        .then((state) => new Session<D>(s, o, state, meta, state === null, ended, claimTouch));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   return {
     options: o,
     strategy: s,
-    async load(req, meta) {
-      const c = readCredential(req, o);
+    load(req, meta) {
+      let c: ReturnType<typeof readCredential>;
+      try {
+        c = readCredential(req, o);
+      } catch (e) {
+        return Promise.reject(e);
+      }
       return loadCredential(c === null ? null : c.value, meta);
     },
     loadCredential,

@@ -200,6 +200,21 @@ export class Session<D extends SessionData = SessionData> {
     this.#handle = null;
   }
 
+  /**
+   * True when `commit()` has something to do: changes to write, a credential to re-issue or
+   * clear, or a sliding expiry that may be due (or a commit already running). Synchronous, so an
+   * adapter can send a response that commits nothing at once instead of waiting on a promise.
+   * When it is false, `commit()` would resolve with no headers and write nothing. Static, so
+   * that it takes no name from the session's data in the Express adapter's `req.session`.
+   */
+  static pending(session: Session<SessionData>): boolean {
+    if (session.#dirty || session.#clear || session.#committing !== null) return true;
+    const s = session.#state;
+    if (s.version === 0) return false;
+    if (s.reissue === true) return true;
+    return !session.#noTouch && session.o.clock.now() - s.lastSeenAt >= session.o.touchAfterMs;
+  }
+
   /** This request does not count as activity (polling endpoints): no sliding-expiry refresh. */
   skipTouch(): void {
     this.#noTouch = true;

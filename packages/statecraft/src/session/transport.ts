@@ -47,15 +47,36 @@ export function readCredential(src: CredentialSource, o: ResolvedOptions): Crede
   return null;
 }
 
+// What the library issues (base64url ids and tokens, with `.` and `~` separators): cookie-octets
+// of RFC 6265 §4.1.1 that need no quoting. Anything else goes through `serialize`, which checks.
+const CREDENTIAL = /^[A-Za-z0-9_.~-]+$/;
+
+/** The attributes after `Max-Age`, the same for every cookie of one set of options. */
+const attributes = new WeakMap<ResolvedOptions, string>();
+
+function attributesOf(o: ResolvedOptions): string {
+  let a = attributes.get(o);
+  if (a === undefined) {
+    // The order `serialize` writes them in, without the name, value and Max-Age it varies by.
+    a = serialize('x', '', { httpOnly: true, secure: o.secure, sameSite: o.sameSite, path: '/' }).slice(2);
+    attributes.set(o, a);
+  }
+  return a;
+}
+
 /** `Set-Cookie` value holding `value`, expiring with the session when `persistent`. */
 export function sessionCookie(o: ResolvedOptions, value: string, maxAgeMs: number): string {
-  const c = serialize(o.cookieName, value, {
-    httpOnly: true,
-    secure: o.secure,
-    sameSite: o.sameSite,
-    path: '/',
-    ...(o.persistent ? { maxAge: Math.max(0, Math.floor(maxAgeMs / 1000)) } : {}),
-  });
+  const maxAge = Math.max(0, Math.floor(maxAgeMs / 1000));
+  // Built from cached attributes: `serialize` validates and assembles every attribute each call.
+  const c = CREDENTIAL.test(value)
+    ? `${o.cookieName}=${value}${o.persistent ? `; Max-Age=${maxAge}` : ''}${attributesOf(o)}`
+    : serialize(o.cookieName, value, {
+        httpOnly: true,
+        secure: o.secure,
+        sameSite: o.sameSite,
+        path: '/',
+        ...(o.persistent ? { maxAge } : {}),
+      });
   // Browsers ignore cookies over 4096 bytes (RFC 6265 §6.1); fail the commit loudly instead.
   if (c.length > 4096) throw new SessionError('COOKIE_TOO_LARGE');
   return c;

@@ -10,7 +10,7 @@ import type { ResolvedOptions } from '../session/options.js';
 import type { SessionRecord, Store } from '../stores/types.js';
 import { TOMBSTONE } from './rotation.js';
 import type { Change, SessionInfo, SessionState, Strategy, StrategyFactory } from './types.js';
-import { applyChange } from './types.js';
+import { applyChange, withVersion } from './types.js';
 
 export interface StatefulOptions {
   store: Store;
@@ -106,7 +106,7 @@ export class StatefulStrategy implements Strategy {
     for (let attempt = 0; ; attempt++) {
       const next = current.version + 1;
       if (await this.store.set(this.toRecord(current, next), current.version)) {
-        return { state: { ...current, version: next }, credential: current.id };
+        return { state: withVersion(current, next), credential: current.id };
       }
       if (attempt + 1 >= this.o.maxConflictRetries) throw new SessionError('SESSION_CONFLICT');
       // Someone wrote first: replay this request's changes on what they wrote.

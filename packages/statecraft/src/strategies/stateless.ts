@@ -9,6 +9,7 @@ import { SessionError } from '../session/errors.js';
 import type { ResolvedOptions } from '../session/options.js';
 import { stateFromClaims, type TokenCodec, type TokenOptions, tokenCodec } from './token-claims.js';
 import type { Change, SessionInfo, SessionState, Strategy, StrategyFactory } from './types.js';
+import { withVersion } from './types.js';
 
 export type StatelessOptions = TokenOptions;
 
@@ -51,7 +52,7 @@ export class StatelessStrategy implements Strategy {
     state: SessionState,
     _changes: readonly Change[],
   ): Promise<{ state: SessionState; credential: string }> {
-    const saved = { ...state, version: state.version + 1, reissue: false };
+    const saved = withVersion(state, state.version + 1);
     return { state: saved, credential: this.tokens.issue(saved, saved.id, saved.expiresAt) };
   }
 

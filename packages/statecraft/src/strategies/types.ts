@@ -96,3 +96,22 @@ export function applyChange(data: Record<string, unknown>, c: Change): void {
   else if (c.op === 'delete') delete data[c.key];
   else data[c.key] = c.fn(data[c.key]);
 }
+
+/**
+ * A copy of `s` at `version`, without `reissue`. Written out field by field: every state then
+ * has one shape, where a spread of a state that gained `reissue` later would copy another.
+ */
+export function withVersion(s: SessionState, version: number): SessionState {
+  return {
+    id: s.id,
+    userId: s.userId,
+    data: s.data,
+    version,
+    createdAt: s.createdAt,
+    lastSeenAt: s.lastSeenAt,
+    expiresAt: s.expiresAt,
+    absoluteExpiresAt: s.absoluteExpiresAt,
+    ip: s.ip,
+    userAgent: s.userAgent,
+  };
+}

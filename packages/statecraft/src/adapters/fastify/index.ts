@@ -19,7 +19,7 @@ import fp from 'fastify-plugin';
 import { sessionCacheControl } from '../../session/cache-control.js';
 import { ERROR_CODES, isSessionError, SessionError } from '../../session/errors.js';
 import type { Sessions } from '../../session/manager.js';
-import type { Session, SessionData } from '../../session/session.js';
+import { type CommitResult, Session, type SessionData } from '../../session/session.js';
 
 export { requireUser } from '../node-http/index.js';
 
@@ -65,6 +65,7 @@ export interface StatecraftPluginOptions {
 }
 
 const NO_STORE = Object.freeze({ 'cache-control': 'no-store' });
+const NOTHING: CommitResult = Object.freeze({ setCookie: null, token: null });
 
 /**
  * The error Fastify's handlers see: a SessionError with its code's public message, so a custom
@@ -110,23 +111,26 @@ const plugin: FastifyPluginCallback<StatecraftPluginOptions> = (fastify, opts, d
       next(null, payload);
       return;
     }
-    session.commit().then(
-      ({ setCookie, token }) => {
-        if (setCookie !== null) reply.header('set-cookie', setCookie);
-        if (tokenHeader !== null && token !== null) reply.header(tokenHeader, token);
-        // Responses tied to a user or setting a credential must not be stored by shared caches
-        // (OWASP Session Management: Cache-Control for sensitive content).
-        if (session.userId !== null || setCookie !== null) {
-          const cc = sessionCacheControl(reply.getHeader('cache-control'));
-          if (cc !== null) reply.header('cache-control', cc);
-        }
-        next(null, payload);
-      },
-      (e: unknown) => {
-        failed.add(request);
-        next(publicError(e) as Error);
-      },
-    );
+    const finish = ({ setCookie, token }: CommitResult): void => {
+      if (setCookie !== null) reply.header('set-cookie', setCookie);
+      if (tokenHeader !== null && token !== null) reply.header(tokenHeader, token);
+      // Responses tied to a user or setting a credential must not be stored by shared caches
+      // (OWASP Session Management: Cache-Control for sensitive content).
+      if (session.userId !== null || setCookie !== null) {
+        const cc = sessionCacheControl(reply.getHeader('cache-control'));
+        if (cc !== null) reply.header('cache-control', cc);
+      }
+      next(null, payload);
+    };
+    // Most reads commit nothing: answer them without waiting on a promise.
+    if (!Session.pending(session)) {
+      finish(NOTHING);
+      return;
+    }
+    session.commit().then(finish, (e: unknown) => {
+      failed.add(request);
+      next(publicError(e) as Error);
+    });
   });
 
   done();

@@ -9,10 +9,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sessionCacheControl } from '../../session/cache-control.js';
 import { isSessionError, SessionError } from '../../session/errors.js';
 import type { Sessions } from '../../session/manager.js';
-import type { CommitResult, Session, SessionData } from '../../session/session.js';
+import { type CommitResult, Session, type SessionData } from '../../session/session.js';
 import { holdUntilCommitted } from './hold.js';
 
 export { holdUntilCommitted } from './hold.js';
+
+/** What a commit with nothing to do yields. */
+const NOTHING: CommitResult = Object.freeze({ setCookie: null, token: null });
 
 export interface NodeHttpOptions {
   /**
@@ -99,6 +102,13 @@ export function commitBeforeSend(
     res,
     async () => applyCommit(res, session, await session.commit(), tokenHeader),
     (e) => sendError(res, e),
+    () => {
+      // Most reads commit nothing: their response leaves at once, with the headers a commit
+      // would have added (Cache-Control for a logged-in user).
+      if (Session.pending(session)) return false;
+      applyCommit(res, session, NOTHING, tokenHeader);
+      return true;
+    },
   );
 }
 
