@@ -4,8 +4,14 @@
  * Sentinels judge a primary down after 1 s without an answer and may retry a failover after
  * 3 s, so a SIGKILLed primary is replaced within a few seconds. Resolves once every replica is
  * in sync and the Sentinels know each other well enough to fail over (SENTINEL CKQUORUM).
+ *
+ * `replicationLagMs` puts the first primary behind a TCP proxy that everyone (Sentinels,
+ * clients, replicas) reaches it through, and that holds the replication stream (what it sends
+ * on a connection that spoke PSYNC) that long, as a replica on a slower link lags. Whatever the
+ * proxy still holds when the primary dies is lost, as bytes on a real link would be.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -55,6 +61,38 @@ async function ask(port: number, ...args: (string | number)[]): Promise<unknown>
   }
 }
 
+/** A TCP proxy to `port` that delays what it sends to replicas by `lagMs`, in order. */
+async function laggingPrimary(port: number, lagMs: number): Promise<Server> {
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const primary = connect(port, '127.0.0.1');
+    let replica = false;
+    for (const s of [client, primary]) {
+      sockets.add(s);
+      s.on('error', () => {});
+      // Bytes still held when either end dies are lost.
+      s.on('close', () => {
+        sockets.delete(s);
+        client.destroy();
+        primary.destroy();
+      });
+    }
+    client.on('data', (chunk) => {
+      replica ||= /PSYNC|SYNC/i.test(chunk.toString('latin1'));
+      primary.write(chunk);
+    });
+    primary.on('data', (chunk) => {
+      if (!replica) client.write(chunk);
+      else setTimeout(() => client.destroyed || client.write(chunk), lagMs);
+    });
+  });
+  server.on('close', () => {
+    for (const s of sockets) s.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
 async function until(what: string, check: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (!(await check())) {
@@ -101,27 +139,34 @@ function startSentinel(name: string, primaryPort: number): Promise<PrivateServer
  * await group.nodes[0].kill(); // the Sentinels promote a replica
  */
 export async function startSentinelGroup(
-  o: { replicas?: number; name?: string } = {},
+  o: { replicas?: number; name?: string; replicationLagMs?: number } = {},
 ): Promise<PrivateSentinelGroup> {
   const name = o.name ?? 'sessions';
   const nodes: PrivateRedis[] = [];
   const sentinels: PrivateServer[] = [];
+  let proxy: Server | undefined;
   const closeAll = async () => {
     await Promise.all(sentinels.map((s) => s.close()));
     await Promise.all(nodes.map((n) => n.close()));
+    if (proxy) await new Promise((resolve) => proxy!.close(resolve));
   };
   try {
     const primary = await startPrivateRedis();
     nodes.push(primary);
+    let address = primary.port;
+    if ((o.replicationLagMs ?? 0) > 0) {
+      proxy = await laggingPrimary(primary.port, o.replicationLagMs!);
+      address = (proxy.address() as { port: number }).port;
+    }
     for (let i = 0; i < (o.replicas ?? 1); i++) {
-      nodes.push(await startPrivateRedis(() => ['--replicaof', '127.0.0.1', String(primary.port)]));
+      nodes.push(await startPrivateRedis(() => ['--replicaof', '127.0.0.1', String(address)]));
     }
     for (const n of nodes.slice(1)) {
       await until(`replica ${n.port} in sync`, async () =>
         String(await ask(n.port, 'INFO', 'replication')).includes('master_link_status:up'),
       );
     }
-    for (let i = 0; i < 3; i++) sentinels.push(await startSentinel(name, primary.port));
+    for (let i = 0; i < 3; i++) sentinels.push(await startSentinel(name, address));
     // Failover needs the Sentinels to know each other (hello messages, every 2 s) and the replicas.
     for (const s of sentinels) {
       await until(`sentinel ${s.port} sees the quorum`, async () => {
