@@ -39,6 +39,24 @@ function recordBytes(r: SessionRecord): number {
   );
 }
 
+// User agents, addresses and user ids repeat across sessions, but each request parses its own
+// copy: keeping one copy of each saves a hundred bytes or more per session. Bounded, so that
+// varied input cannot grow it without limit; long values are left alone.
+const MAX_INTERNED = 10_000;
+const MAX_INTERNED_LENGTH = 512;
+
+function interner(): (s: string | null) => string | null {
+  const seen = new Map<string, string>();
+  return (s) => {
+    if (s === null || s.length > MAX_INTERNED_LENGTH) return s;
+    const hit = seen.get(s);
+    if (hit !== undefined) return hit;
+    if (seen.size >= MAX_INTERNED) seen.clear();
+    seen.set(s, s);
+    return s;
+  };
+}
+
 /**
  * @example
  * import { memoryStore } from 'statecraft/stores/memory'
@@ -49,9 +67,16 @@ export function memoryStore(o: MemoryStoreOptions = {}): MemoryStore {
   const max = o.maxSessions ?? 100_000;
   // Map iteration order is insertion order: re-inserting on access keeps it LRU-ordered.
   const records = new Map<string, SessionRecord>();
-  const byUser = new Map<string, Set<string>>();
+  // A user's keys: one key as such (most users have one session), a Set from the second on,
+  // which saves the Set's hundred-odd bytes per session.
+  const byUser = new Map<string, string | Set<string>>();
+  const keysOf = (userId: string): readonly string[] => {
+    const k = byUser.get(userId);
+    return k === undefined ? [] : typeof k === 'string' ? [k] : [...k];
+  };
   let bytes = 0;
   let closed = false;
+  const intern = interner();
 
   function check(): void {
     if (closed) throw new SessionError('STORE_UNAVAILABLE', 'memory store is closed');
@@ -60,7 +85,11 @@ export function memoryStore(o: MemoryStoreOptions = {}): MemoryStore {
   function unindex(r: SessionRecord): void {
     if (r.userId === null) return;
     const keys = byUser.get(r.userId);
-    if (!keys) return;
+    if (keys === undefined) return;
+    if (typeof keys === 'string') {
+      if (keys === r.key) byUser.delete(r.userId);
+      return;
+    }
     keys.delete(r.key);
     if (keys.size === 0) byUser.delete(r.userId);
   }
@@ -112,13 +141,19 @@ export function memoryStore(o: MemoryStoreOptions = {}): MemoryStore {
       const old = live(record.key);
       if ((old?.version ?? 0) !== expected) return false;
       if (old) remove(old);
-      const r = { ...record };
+      const r = {
+        ...record,
+        userId: intern(record.userId),
+        ip: intern(record.ip),
+        userAgent: intern(record.userAgent),
+      };
       records.set(r.key, r);
       bytes += recordBytes(r);
       if (r.userId !== null) {
         const keys = byUser.get(r.userId);
-        if (keys) keys.add(r.key);
-        else byUser.set(r.userId, new Set([r.key]));
+        if (keys === undefined) byUser.set(r.userId, r.key);
+        else if (typeof keys !== 'string') keys.add(r.key);
+        else if (keys !== r.key) byUser.set(r.userId, new Set([keys, r.key]));
       }
       // Evict least recently used sessions past the bound.
       while (records.size > max) {
@@ -144,7 +179,7 @@ export function memoryStore(o: MemoryStoreOptions = {}): MemoryStore {
     async listByUser(userId) {
       check();
       const out: SessionRecord[] = [];
-      for (const key of byUser.get(userId) ?? []) {
+      for (const key of keysOf(userId)) {
         const r = live(key);
         if (r) out.push({ ...r });
       }
@@ -153,7 +188,7 @@ export function memoryStore(o: MemoryStoreOptions = {}): MemoryStore {
     async deleteByUser(userId, exceptKey) {
       check();
       let n = 0;
-      for (const key of [...(byUser.get(userId) ?? [])]) {
+      for (const key of keysOf(userId)) {
         if (key === exceptKey) continue;
         const r = live(key);
         if (r) {
