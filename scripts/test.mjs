@@ -19,6 +19,7 @@ const roots = args.length > 0 ? args : ['packages/statecraft/test', 'packages/la
 /** Test files run alone, after the parallel batch. */
 const SERIAL = [
   /lab\/test\/lab\/(run|engines|caching)\.test\.ts$/,
+  /lab\/test\/lab\/sweep\.test\.ts$/,
   /lab\/test\/lab\/load\/(omission|phases|health|connections)\.test\.ts$/,
   /lab\/test\/cluster\//,
   /lab\/test\/net\//,

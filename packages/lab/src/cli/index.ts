@@ -12,12 +12,15 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MODES, type Mode } from '../app/modes.js';
 import { compare, table } from '../compare.js';
+import { NET_FLAG_OPTIONS, netFlags } from './net-flags.js';
 
 const USAGE = `usage:
   statecraft [lab]   [--modes sticky,shared,stateless,hybrid] [--instances 3] [--balancer builtin|nginx|haproxy]
                      [--store sqlite|redis://…|redis-cluster://…|redis-sentinel://…|postgres://…] [--rate 150] [--phase 2.5] [--warmup 1.5]
                      [--users 60] [--seed 1] [--out reports] [--json] [--app "node my-app.js"]
                      [--metrics-port 0]   (OpenMetrics of the running lab at /metrics; 0: a free port)
+                     [--rtt 0.5ms] [--jitter 0.1ms] [--rtt-link store|instances|both] [--sweep-rtt 0,0.25,1,4]
+                     (a fault proxy adds the RTT on the link; the store link needs --store redis://… or postgres://…)
   statecraft compare [--modes sticky,shared,stateless,hybrid] [--users N] [--json]
   statecraft serve   --mode M [--port 3000] [--store sqlite:/path|redis://…|postgres://…]
   statecraft cluster --mode M [--instances 3] [--balancer builtin|nginx|haproxy]
@@ -95,6 +98,7 @@ async function runLabCommand(args: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
       app: { type: 'string' },
       'metrics-port': { type: 'string', default: '0' },
+      ...NET_FLAG_OPTIONS,
     },
   });
   const balancer = values.balancer as 'builtin' | 'nginx' | 'haproxy';
@@ -121,7 +125,10 @@ async function runLabCommand(args: string[]): Promise<number> {
     users: int('users', values.users, 1, 100_000)!,
     seed: int('seed', values.seed, 0, 2 ** 31)!,
     app: values.app ?? null,
+    ...netFlags(values, (m) => new UsageError(m)),
   };
+  // A sweep runs every mode at every RTT (steady phases) instead of the fault timeline.
+  const lab = config.sweepRttMs ? (await import('../lab/sweep.js')).runSweepOf : runLab;
   const { LiveCounters, serveMetrics } = await import('../lab/live.js');
   const live = new LiveCounters();
   const metrics = await serveMetrics(live, int('metrics-port', values['metrics-port'], 0, 65_535)!);
@@ -141,7 +148,7 @@ async function runLabCommand(args: string[]): Promise<number> {
       }, 500)
     : null;
   const log = (line: string) => process.stderr.write(`${tty ? '\r\x1b[K' : ''}${elapsed()} ${line}\n`);
-  const report = await runLab(config, log, live).finally(() => {
+  const report = await lab(config, log, live).finally(() => {
     if (pulse) clearInterval(pulse);
     metrics.server.close();
   });

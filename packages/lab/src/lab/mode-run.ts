@@ -10,12 +10,14 @@ import type { LiveCounters } from './live.js';
 import { createGenerator, type GeneratorResults, planSchedule } from './load/index.js';
 import type { FaultEvent, LabConfig, Mode, ModeReport, PhaseMetrics } from './model.js';
 import type { PhasePlan, RunPlan } from './plan.js';
+import { netOptionsFor } from './sweep-point.js';
 import { measureCaching } from './probes/caching.js';
 import { ProbeClient } from './probes/client.js';
 import { probeConcurrency } from './probes/concurrency.js';
 import { probeIdempotency } from './probes/idempotency.js';
 import { assess, type Damage, populate } from './probes/population.js';
 import { probeRevocation } from './probes/revocation.js';
+import { probeScaling } from './probes/scaling.js';
 
 export type Progress = (line: string) => void;
 
@@ -97,6 +99,8 @@ export async function runMode(
     balancer: config.balancer,
     ...storeFlag,
     ...appCommand(config),
+    // `--rtt`: the fault proxy on the chosen links (none by default).
+    ...(config.net ? { net: netOptionsFor(mode, config.net) } : {}),
   });
   const metrics: Record<string, number | null> = {};
   const notes: Record<string, string> = {};
@@ -212,20 +216,7 @@ export async function runMode(
     metrics.session_loss_share_round_robin = await roundRobinLoss(mode, config, cluster, tag, log);
 
     // Scaling (C7): the same closed-model burst against N instances, then one.
-    const burst = async () => {
-      const g = createGenerator({ target: cluster.url, connections: 32 });
-      g.beginPhase('burst', 'probe');
-      const r = await g.runClosed({ users: 32, durationMs: 1500, seed: config.seed });
-      return r.phases[0]?.throughput ?? 0;
-    };
-    const tn = await burst();
-    const others = cluster.supervisor.snapshot().slice(1);
-    for (const i of others) await cluster.supervisor.drain(i.id);
-    const t1 = await burst();
-    for (const i of others) await cluster.supervisor.restart(i.id);
-    metrics.throughput_n_instances = tn;
-    metrics.throughput_1_instance = t1;
-    metrics.scaling_ratio = t1 > 0 ? tn / t1 : null;
+    Object.assign(metrics, await probeScaling(cluster, config.seed));
     const [ops0, ops1] = opsBaseline ?? [null, null];
     metrics.store_ops_per_request =
       ops0 !== null && ops1 !== null && base && base.requests > 0

@@ -6,6 +6,8 @@
  * Schema in `report/schema.ts` carries the same number).
  */
 
+import type { NetConfig, SweepReport } from './sweep-model.js';
+
 export const REPORT_SCHEMA_VERSION = 1 as const;
 
 export type Mode = 'sticky' | 'shared' | 'stateless' | 'hybrid';
@@ -112,6 +114,8 @@ export interface ClaimResult {
   verdict: Verdict;
   /** Why, in words, with the run's numbers (and the condition for `depends`). */
   reason: string;
+  /** In an RTT sweep: the round-trip time (ms) the verdict was measured at; absent across RTTs. */
+  rttMs?: number;
 }
 
 export interface LabConfig {
@@ -128,6 +132,10 @@ export interface LabConfig {
   seed: number;
   model: 'open' | 'closed';
   app: string | null;
+  /** A fault proxy's delay on the run's links (`--rtt`); absent: direct connections. */
+  net?: NetConfig;
+  /** The RTTs of a sweep (`--sweep-rtt`), in ms; then `LabReport.sweep` holds what they gave. */
+  sweepRttMs?: number[];
 }
 
 export interface LabReport {
@@ -145,4 +153,6 @@ export interface LabReport {
   invalidReasons: string[];
   modes: ModeReport[];
   claims: ClaimResult[];
+  /** Every mode at every RTT of `config.sweepRttMs`, and the crossover. */
+  sweep?: SweepReport;
 }

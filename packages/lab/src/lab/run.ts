@@ -3,9 +3,8 @@
  * `LabReport` collects what was measured, with the claims settled by the rules in `claims/`.
  * The same seed and configuration give the same plan and the same schedule hash.
  */
-import { readFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
 import { evaluateClaims } from './claims/index.js';
+import { runContext } from './context.js';
 import type { LiveCounters } from './live.js';
 import { planSchedule, scheduleHash } from './load/index.js';
 import { type Progress, runMode } from './mode-run.js';
@@ -25,15 +24,6 @@ export const DEFAULT_CONFIG: LabConfig = {
   model: 'open',
   app: null,
 };
-
-function versionOf(pkg: string): string {
-  try {
-    const url = new URL(import.meta.resolve(`${pkg}/package.json`));
-    return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-}
 
 /** The hash of everything planned for a run: arrivals and faults. */
 export function planHash(config: LabConfig): string {
@@ -66,22 +56,7 @@ export async function runLab(
   }
   const base = {
     schemaVersion: REPORT_SCHEMA_VERSION as typeof REPORT_SCHEMA_VERSION,
-    tool: {
-      name: 'statecraft' as const,
-      version: versionOf('@statecraft/lab'),
-      node: process.version,
-      packages: {
-        statecraft: versionOf('statecraft'),
-        undici: versionOf('undici'),
-        'hdr-histogram-js': versionOf('hdr-histogram-js'),
-      },
-    },
-    machine: {
-      cpus: cpus().length,
-      model: cpus()[0]?.model ?? 'unknown',
-      memoryGiB: Math.round(totalmem() / 2 ** 30),
-      platform: `${process.platform}/${process.arch}`,
-    },
+    ...runContext(),
     startedAt: new Date(started).toISOString(),
     durationMs: Date.now() - started,
     config,

@@ -5,7 +5,8 @@
  * one setting for all its proxies, changed at run time through the control API.
  */
 import type { BackendSpec } from '../cluster/types.js';
-import { type FaultProxy, type ProxyState, startFaultProxy } from './proxy.js';
+import type { ProxyState } from './proxy.js';
+import { ProxyHost, type RemoteProxy } from './remote.js';
 import { applyChange, type LinkSettings, OPEN_LINK } from './settings.js';
 
 export type LinkName = 'store' | 'instances';
@@ -52,12 +53,14 @@ export function storeAddress(url: string): { host: string; port: number } | null
 
 interface Slot {
   target: { host: string; port: number };
-  proxy: Promise<FaultProxy>;
+  proxy: Promise<RemoteProxy>;
 }
 
 export class NetLinks {
   readonly #settings = new Map<LinkName, LinkSettings>();
   readonly #proxies = new Map<LinkName, Map<string, Slot>>();
+  // The proxies run in a child process of their own (see host.ts), started on first use.
+  readonly #host = new ProxyHost();
 
   constructor(options: NetOptions) {
     for (const name of LINK_NAMES) {
@@ -101,13 +104,15 @@ export class NetLinks {
   }
 
   /** Changes a link's settings for every one of its proxies; throws `LinkSettingsError`. */
-  set(name: LinkName, change: unknown): Promise<LinkState> {
+  async set(name: LinkName, change: unknown): Promise<LinkState> {
     const s = this.#settings.get(name);
     if (!s) throw new NetLinkError(`the ${name} link is not on in this cluster`);
     const next = applyChange(s, change);
     this.#settings.set(name, next);
-    for (const slot of this.#proxies.get(name)!.values()) void slot.proxy.then((p) => p.set(next));
-    return this.state(name) as Promise<LinkState>;
+    await Promise.all(
+      [...this.#proxies.get(name)!.values()].map(async (slot) => (await slot.proxy).set(next)),
+    );
+    return (await this.state(name))!;
   }
 
   async state(name: LinkName): Promise<LinkState | null> {
@@ -115,14 +120,17 @@ export class NetLinks {
     if (!s) return null;
     const slots = [...this.#proxies.get(name)!];
     const proxies = await Promise.all(
-      slots.map(async ([id, slot]) => [id, (await slot.proxy).state()] as const),
+      slots.map(async ([id, slot]) => [id, await (await slot.proxy).state()] as const),
     );
     return { name, settings: { ...s }, oneWayMs: s.rttMs / 2, proxies: Object.fromEntries(proxies) };
   }
 
-  /** The current one-way delay of every link that is on, in ms: cheap, for a live display. */
-  delays(): Partial<Record<LinkName, number>> {
-    return Object.fromEntries([...this.#settings].map(([n, s]) => [n, s.rttMs / 2]));
+  /**
+   * The current settings of every link that is on, read synchronously: cheap enough for a live
+   * display every second (the dashboard shows each lane's delay from it).
+   */
+  current(): Partial<Record<LinkName, LinkSettings>> {
+    return Object.fromEntries([...this.#settings].map(([n, s]) => [n, { ...s }]));
   }
 
   /** Every link that is on. */
@@ -134,10 +142,11 @@ export class NetLinks {
   async close(): Promise<void> {
     const all = [...this.#proxies.values()].flatMap((m) => [...m.values()]);
     for (const m of this.#proxies.values()) m.clear();
-    await Promise.all(all.map(async (slot) => (await slot.proxy.catch(() => null))?.close()));
+    await Promise.all(all.map(async (slot) => (await slot.proxy.catch(() => null))?.close().catch(() => {})));
+    await this.#host.close();
   }
 
-  #proxy(name: LinkName, id: string, target: { host: string; port: number }): Promise<FaultProxy> {
+  #proxy(name: LinkName, id: string, target: { host: string; port: number }): Promise<RemoteProxy> {
     const map = this.#proxies.get(name)!;
     const known = map.get(id);
     if (known && known.target.port === target.port && known.target.host === target.host) {
@@ -145,7 +154,7 @@ export class NetLinks {
     }
     // The promise is kept, not the proxy: two calls at once (the balancer follows every state
     // change) share one proxy.
-    const proxy = startFaultProxy({ target, settings: this.#settings.get(name)! });
+    const proxy = this.#host.start(target, this.#settings.get(name)!);
     map.set(id, { target, proxy });
     void known?.proxy.then((p) => p.close());
     return proxy;

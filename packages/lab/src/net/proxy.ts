@@ -36,6 +36,8 @@ export interface ProxyState {
 export interface LaneFigures {
   bytes: number;
   chunks: number;
+  /** Total time chunks were held, in ms (differences of two readings give a window's mean). */
+  heldMs: number;
   /** Mean time a chunk was held, in ms: what the link really added one way. */
   meanHeldMs: number | null;
 }
@@ -59,6 +61,7 @@ interface Pair {
 const figures = (s: LaneStats): LaneFigures => ({
   bytes: s.bytes,
   chunks: s.chunks,
+  heldMs: s.heldMs,
   meanHeldMs: s.chunks > 0 ? s.heldMs / s.chunks : null,
 });
 

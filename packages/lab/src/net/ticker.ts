@@ -7,18 +7,17 @@
  * worker thread sleeps in `Atomics.wait` (whose timeout is fractional and honoured by the
  * kernel to microseconds) and posts one message when the moment comes. The main thread arms it
  * through shared memory: slot 0 counts arms (the worker fires at most once per arm), and the
- * due time is an absolute `performance.timeOrigin + performance.now()`, the same clock in both
- * threads.
+ * due time is read on the monotonic clock (`process.hrtime`), which both threads share; each
+ * thread's `performance.timeOrigin` is its own, and the two can disagree by milliseconds.
  */
 import { Worker } from 'node:worker_threads';
 
 // Plain JavaScript: the worker runs without the TypeScript loader.
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { performance } = require('node:perf_hooks');
 const ctl = new Int32Array(workerData, 0, 2);
 const due = new Float64Array(workerData, 8, 1);
-const now = () => performance.timeOrigin + performance.now();
+const now = () => Number(process.hrtime.bigint()) / 1e6;
 let fired = 0;
 for (;;) {
   const arm = Atomics.load(ctl, 0);
@@ -37,9 +36,9 @@ for (;;) {
 }
 `;
 
-/** The shared clock of the proxy: absolute milliseconds with sub-millisecond precision. */
+/** The proxy's clock: monotonic milliseconds with sub-millisecond precision, the same in every thread. */
 export function preciseNow(): number {
-  return performance.timeOrigin + performance.now();
+  return Number(process.hrtime.bigint()) / 1e6;
 }
 
 export interface Ticker {

@@ -17,6 +17,8 @@ import { CLIENT_SCRIPT, FAULT_COLORS, SERIES_COLORS } from './html-client.js';
 import { REPORT_STYLE } from './html-style.js';
 import { msText, pctText } from './numbers.js';
 import { type ModeSummary, revocationText, summarize } from './summary.js';
+import { renderSweepSection, SWEEP_SCRIPT } from './sweep-html.js';
+import { claimAnchor, claimLabel } from './sweep-text.js';
 
 /** uPlot's browser build and stylesheet, as text. */
 export interface UplotAssets {
@@ -247,8 +249,8 @@ function figuresTable(c: ClaimResult): string {
 function claimsTable(r: LabReport): string {
   const rows = r.claims
     .map(
-      (c) => `<tr id="claim-${h(c.id)}" data-verdict="${h(c.verdict)}">
-<th scope="row">${h(c.id)}</th>
+      (c) => `<tr id="claim-${h(claimAnchor(c))}" data-verdict="${h(c.verdict)}">
+<th scope="row">${h(claimLabel(c))}</th>
 <td class="claim-text">${h(c.claim)}<span class="sub">seeds ${h(c.seeds.join(', '))}</span></td>
 <td><span class="verdict ${VERDICT_CLASS[c.verdict]}">${h(c.verdict)}</span></td>
 <td class="reason">${h(c.reason)}${figuresTable(c)}</td>
@@ -292,6 +294,7 @@ export function renderHtml(report: LabReport, assets: UplotAssets = loadUplotAss
 <main>
 ${header(report)}
 ${comparisonTable(rows, report.modes)}
+${report.sweep ? renderSweepSection(report.sweep) : ''}
 ${timeCharts(report.modes)}
 ${barCharts(rows)}
 ${renderCachingSection(report)}
@@ -300,7 +303,7 @@ ${claimsTable(report)}
 </main>
 <script type="application/json" id="report-data">${jsonForScript(data)}</script>
 <script>${scriptForInline(assets.js)}</script>
-<script>${scriptForInline(CLIENT_SCRIPT)}</script>
+<script>${scriptForInline(CLIENT_SCRIPT)}</script>${report.sweep ? `\n<script>${scriptForInline(SWEEP_SCRIPT)}</script>` : ''}
 </body>
 </html>
 `;

@@ -6,6 +6,7 @@
  */
 import { METRIC_NAMES, METRICS } from '../claims/metrics.js';
 import { REPORT_SCHEMA_VERSION } from '../model.js';
+import { sweepDefs, sweepFields } from './sweep-schema.js';
 
 /** The schema's `$id`; it carries the version, so a v2 report cannot pass as a v1. */
 export const REPORT_SCHEMA_ID = `urn:statecraft:lab-report:v${REPORT_SCHEMA_VERSION}`;
@@ -32,6 +33,7 @@ function closed(description: string, properties: Record<string, Json>, optional:
 }
 
 const ref = (name: string) => ({ $ref: `#/$defs/${name}` });
+const sweep = sweepFields({ closed, ref });
 
 const latency = closed('Latency summary in milliseconds.', {
   p50: nonNeg,
@@ -110,6 +112,7 @@ export const REPORT_SCHEMA: { [k: string]: Json } = {
     invalidReasons: { type: 'array', items: str },
     modes: { type: 'array', minItems: 1, items: ref('ModeReport') },
     claims: { type: 'array', items: ref('ClaimResult') },
+    ...sweep.report,
   },
   allOf: [
     {
@@ -225,32 +228,43 @@ export const REPORT_SCHEMA: { [k: string]: Json } = {
         description: 'Why a metric is null, by metric name.',
       },
     }),
-    ClaimResult: closed('The verdict on one claim.', {
-      id: { type: 'string', pattern: '^C[0-9]+$' },
-      claim: str,
-      seeds: { type: 'array', items: { type: 'string', pattern: '^[0-9]{3}$' } },
-      figures: {
-        type: 'object',
-        description: 'The figures the rule used, per mode: metric name to value.',
-        propertyNames: ref('Mode'),
-        additionalProperties: { type: 'object', additionalProperties: ref('MetricValue') },
+    ClaimResult: closed(
+      'The verdict on one claim.',
+      {
+        id: { type: 'string', pattern: '^C[0-9]+$' },
+        claim: str,
+        seeds: { type: 'array', items: { type: 'string', pattern: '^[0-9]{3}$' } },
+        figures: {
+          type: 'object',
+          description: 'The figures the rule used, per mode: metric name to value.',
+          propertyNames: ref('Mode'),
+          additionalProperties: { type: 'object', additionalProperties: ref('MetricValue') },
+        },
+        verdict: ref('Verdict'),
+        reason: { type: 'string', minLength: 1 },
+        ...sweep.claim,
       },
-      verdict: ref('Verdict'),
-      reason: { type: 'string', minLength: 1 },
-    }),
-    LabConfig: closed('What the run was asked to do.', {
-      modes: { type: 'array', minItems: 1, uniqueItems: true, items: ref('Mode') },
-      instances: { type: 'integer', minimum: 1 },
-      balancer: { enum: ['builtin', 'nginx', 'haproxy'] },
-      store: str,
-      rate: nonNeg,
-      phaseSeconds: nonNeg,
-      warmupSeconds: nonNeg,
-      users: { type: 'integer', minimum: 1 },
-      seed: { type: 'integer' },
-      model: { enum: ['open', 'closed'] },
-      app: { type: ['string', 'null'] },
-    }),
+      Object.keys(sweep.claim),
+    ),
+    LabConfig: closed(
+      'What the run was asked to do.',
+      {
+        modes: { type: 'array', minItems: 1, uniqueItems: true, items: ref('Mode') },
+        instances: { type: 'integer', minimum: 1 },
+        balancer: { enum: ['builtin', 'nginx', 'haproxy'] },
+        store: str,
+        rate: nonNeg,
+        phaseSeconds: nonNeg,
+        warmupSeconds: nonNeg,
+        users: { type: 'integer', minimum: 1 },
+        seed: { type: 'integer' },
+        model: { enum: ['open', 'closed'] },
+        app: { type: ['string', 'null'] },
+        ...sweep.config,
+      },
+      Object.keys(sweep.config),
+    ),
+    ...sweepDefs({ closed, ref }),
   },
 };
 

@@ -8,6 +8,7 @@ import type { LabReport, Verdict } from '../model.js';
 import { renderCachingText } from './caching.js';
 import { msText, pctText } from './numbers.js';
 import { type ModeSummary, revocationText, summarize } from './summary.js';
+import { claimLabel, renderSweepText } from './sweep-text.js';
 import { type Cell, textTable, wrapText } from './text-table.js';
 
 /** Options of `renderTerminal`. */
@@ -128,6 +129,7 @@ export function renderTerminal(report: LabReport, opts: TerminalOptions = {}): s
     ),
     '',
     ...renderCachingText(report, width),
+    ...(report.sweep ? [renderSweepText(report.sweep, width), ''] : []),
     `Claims${report.valid ? '' : ' (INVALID run: no verdicts)'}`,
     '',
   );
@@ -136,7 +138,7 @@ export function renderTerminal(report: LabReport, opts: TerminalOptions = {}): s
     textTable(
       [{ header: 'id' }, { header: 'verdict' }, { header: 'claim and reason', wrap: true }],
       report.claims.map((c) => [
-        c.id,
+        claimLabel(c),
         { text: c.verdict, paint: paint(c.verdict) },
         `${c.claim}.\n${c.reason}`,
       ]),
