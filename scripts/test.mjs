@@ -23,6 +23,7 @@ const SERIAL = [
   /lab\/test\/lab\/load\/(omission|phases|health|connections)\.test\.ts$/,
   /lab\/test\/cluster\//,
   /lab\/test\/net\//,
+  /lab\/test\/ui\/dashboard\.test\.ts$/,
   /statecraft\/test\/strategies\/hybrid-processes\.test\.ts$/,
   /statecraft\/test\/adapters\/(node-http-outage|websocket-redis)\.test\.ts$/,
   /statecraft\/test\/bus\/(postgres|redis|ipc)\.test\.ts$/,

@@ -21,6 +21,8 @@ const USAGE = `usage:
                      [--metrics-port 0]   (OpenMetrics of the running lab at /metrics; 0: a free port)
                      [--rtt 0.5ms] [--jitter 0.1ms] [--rtt-link store|instances|both] [--sweep-rtt 0,0.25,1,4]
                      (a fault proxy adds the RTT on the link; the store link needs --store redis://… or postgres://…)
+                     [--ui] [--ui-port 0] [--duration S]   (live dashboard: the modes side by side at
+                     --rate 20 each, steady load until Stop or S seconds, faults by hand)
   statecraft compare [--modes sticky,shared,stateless,hybrid] [--users N] [--json]
   statecraft serve   --mode M [--port 3000] [--store sqlite:/path|redis://…|postgres://…]
   statecraft cluster --mode M [--instances 3] [--balancer builtin|nginx|haproxy]
@@ -89,7 +91,7 @@ async function runLabCommand(args: string[]): Promise<number> {
       instances: { type: 'string', default: '3' },
       balancer: { type: 'string', default: 'builtin' },
       store: { type: 'string', default: 'sqlite' },
-      rate: { type: 'string', default: '150' },
+      rate: { type: 'string' },
       phase: { type: 'string', default: '2.5' },
       warmup: { type: 'string', default: '1.5' },
       users: { type: 'string', default: '60' },
@@ -99,6 +101,9 @@ async function runLabCommand(args: string[]): Promise<number> {
       app: { type: 'string' },
       'metrics-port': { type: 'string', default: '0' },
       ...NET_FLAG_OPTIONS,
+      ui: { type: 'boolean', default: false },
+      'ui-port': { type: 'string', default: '0' },
+      duration: { type: 'string' },
     },
   });
   const balancer = values.balancer as 'builtin' | 'nginx' | 'haproxy';
@@ -119,7 +124,8 @@ async function runLabCommand(args: string[]): Promise<number> {
     instances: int('instances', values.instances, 1, 16)!,
     balancer,
     store: values.store,
-    rate: num('rate', values.rate, 1, 100_000),
+    // Four lanes at once on the dashboard: a rate two cores carry for all of them.
+    rate: num('rate', values.rate ?? (values.ui ? '20' : '150'), 1, 100_000),
     phaseSeconds: num('phase', values.phase, 0.5, 600),
     warmupSeconds: num('warmup', values.warmup, 0, 600),
     users: int('users', values.users, 1, 100_000)!,
@@ -148,15 +154,29 @@ async function runLabCommand(args: string[]): Promise<number> {
       }, 500)
     : null;
   const log = (line: string) => process.stderr.write(`${tty ? '\r\x1b[K' : ''}${elapsed()} ${line}\n`);
-  const report = await lab(config, log, live).finally(() => {
-    if (pulse) clearInterval(pulse);
-    metrics.server.close();
-  });
+  const ui = values.ui
+    ? await (await import('../ui/index.js')).openDashboard(config, {
+        port: int('ui-port', values['ui-port'], 0, 65_535)!,
+        durationSeconds: values.duration === undefined ? null : num('duration', values.duration, 1, 86_400),
+        log,
+      })
+    : null;
+  const report = await lab(config, log, live, ui?.hooks)
+    .catch((e: unknown) => {
+      ui?.fail(e instanceof Error ? e.message : 'the run failed');
+      throw e;
+    })
+    .finally(() => {
+      if (pulse) clearInterval(pulse);
+      metrics.server.close();
+    });
+  ui?.finish(report);
   if (tty) process.stderr.write('\r\x1b[K');
   const files = await writeReport(resolve(values.out), report);
   if (values.json) console.log(JSON.stringify(report, null, 2));
   else console.log(renderTerminal(report, { color: process.stdout.isTTY === true }));
   console.log(`\nreport.json  ${files.json}\nreport.html  ${files.html}\nreport.csv   ${files.csv}`);
+  if (ui) await ui.keepOpen();
   return report.valid ? 0 : 3;
 }
 
@@ -307,7 +327,7 @@ main().then(
     if (code >= 0) process.exit(code);
   },
   (e) => {
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (e instanceof UsageError || String((e as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) {
       console.error(`${e.message}\n${USAGE}`);
       process.exit(2);
     }

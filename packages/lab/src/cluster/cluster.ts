@@ -57,6 +57,8 @@ export interface ClusterOptions {
   adminPort?: number | false;
   /** Browser origins allowed to call the control API (the dashboard's). @default none */
   adminOrigins?: readonly string[];
+  /** Whole-cluster operations the control API serves at `POST /actions/:name`. @default none */
+  adminActions?: Readonly<Record<string, (cluster: Cluster) => Promise<unknown>>>;
   /**
    * Fault proxies on the cluster's links: `store` between the instances and a networked store,
    * `instances` between the balancer and each instance. @default none (direct connections)
@@ -167,6 +169,8 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
   let supervisor: Supervisor | null = null;
   let balancer: ClusterBalancer | null = null;
   let control: Control | null = null;
+  // The actions act on the finished cluster, made once everything below has started.
+  let self: Cluster | null = null;
 
   const cleanup = async () => {
     for (const off of offs) off();
@@ -243,6 +247,15 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
         port: o.adminPort,
         allowOrigins: o.adminOrigins,
         net,
+        actions: Object.fromEntries(
+          Object.entries(o.adminActions ?? {}).map(([name, act]) => [
+            name,
+            async () => {
+              if (self === null) throw new Error('the cluster is still starting');
+              return act(self);
+            },
+          ]),
+        ),
       });
     }
   } catch (e) {
@@ -252,7 +265,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
 
   const { STATECRAFT_SECRET: _secret, ...shown } = env;
   let stopping: Promise<void> | null = null;
-  return {
+  self = {
     mode: o.mode,
     url: balancer.url,
     adminUrl: control?.url ?? null,
@@ -268,4 +281,5 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       return stopping;
     },
   };
+  return self;
 }

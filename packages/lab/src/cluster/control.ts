@@ -7,6 +7,7 @@
  *   POST /instances/:id/kill           SIGKILL
  *   POST /instances/:id/drain          SIGTERM, answers once it exited
  *   POST /instances/:id/restart        drain if running, start again, answers once ready
+ *   POST /actions/:name                one of the operations the owner registered (roll, …)
  *   GET  /counters                     the built-in balancer's per-instance counters
  *   GET  /events                       Server-Sent Events: a `snapshot` first, then every event
  *   GET  /net, GET|PUT /net/:link      the fault proxies on the links (see net/control-routes.ts)
@@ -36,6 +37,11 @@ export interface ControlOptions {
   heartbeatSeconds?: number;
   /** The cluster's fault proxies, served at `/net`. @default none */
   net?: NetLinks | null;
+  /**
+   * Whole-cluster operations beyond the instance ones (the lab's roll, store restart, log out
+   * everywhere), served at `POST /actions/:name`; each answers 200 with what it resolves.
+   */
+  actions?: Readonly<Record<string, () => Promise<unknown>>>;
 }
 
 export interface Control {
@@ -138,6 +144,12 @@ export async function startControl(o: ControlOptions): Promise<Control> {
       if (!ID.test(id)) return error(res, 404, 'UNKNOWN_INSTANCE', 'no such instance');
       const op = parts[2] as 'kill' | 'drain' | 'restart';
       return send(res, 200, await o.supervisor[op](id));
+    }
+    if (parts[0] === 'actions' && parts.length === 2) {
+      const action = Object.hasOwn(o.actions ?? {}, parts[1]!) ? o.actions![parts[1]!] : undefined;
+      if (!action) return error(res, 404, 'UNKNOWN_ACTION', 'no such action');
+      if (method !== 'POST') return error(res, 405, 'METHOD_NOT_ALLOWED', 'POST');
+      return send(res, 200, (await action()) ?? {});
     }
     if (path === '/counters' && method === 'GET') {
       if (o.balancer === null) {

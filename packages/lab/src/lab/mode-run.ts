@@ -5,12 +5,11 @@
  */
 import { statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Cluster, startCluster } from '../cluster/index.js';
+import { type Cluster, type ClusterOptions, startCluster } from '../cluster/index.js';
 import type { LiveCounters } from './live.js';
-import { createGenerator, type GeneratorResults, planSchedule } from './load/index.js';
+import { createGenerator, type GeneratorResults, type LoadGenerator, planSchedule } from './load/index.js';
 import type { FaultEvent, LabConfig, Mode, ModeReport, PhaseMetrics } from './model.js';
 import type { PhasePlan, RunPlan } from './plan.js';
-import { netOptionsFor } from './sweep-point.js';
 import { measureCaching } from './probes/caching.js';
 import { ProbeClient } from './probes/client.js';
 import { probeConcurrency } from './probes/concurrency.js';
@@ -18,6 +17,7 @@ import { probeIdempotency } from './probes/idempotency.js';
 import { assess, type Damage, populate } from './probes/population.js';
 import { probeRevocation } from './probes/revocation.js';
 import { probeScaling } from './probes/scaling.js';
+import { netOptionsFor } from './sweep-point.js';
 
 export type Progress = (line: string) => void;
 
@@ -45,15 +45,20 @@ async function fire(c: Cluster, p: PhasePlan, log: Progress): Promise<void> {
     log(`  SIGKILL ${f.target}`);
     await c.supervisor.kill(f.target!);
   } else if (f.kind === 'roll') {
-    for (const i of c.supervisor.snapshot()) {
-      if (i.state === 'dead') {
-        await c.supervisor.restart(i.id);
-        continue;
-      }
-      log(`  drain and restart ${i.id}`);
-      await c.supervisor.drain(i.id);
+    await roll(c, log);
+  }
+}
+
+/** A rolling restart: each instance drained and started again in turn (a dead one just started). */
+export async function roll(c: Cluster, log: Progress): Promise<void> {
+  for (const i of c.supervisor.snapshot()) {
+    if (i.state === 'dead') {
       await c.supervisor.restart(i.id);
+      continue;
     }
+    log(`  drain and restart ${i.id}`);
+    await c.supervisor.drain(i.id);
+    await c.supervisor.restart(i.id);
   }
 }
 
@@ -73,6 +78,44 @@ function storeBytes(c: Cluster): number | null {
   return n;
 }
 
+/** How the live dashboard takes part in a mode's run (`statecraft lab --ui`). */
+export interface ModeHooks {
+  /** Cluster options the dashboard needs: its origin, and the lane's operations. */
+  options?: Pick<ClusterOptions, 'adminOrigins' | 'adminActions'>;
+  /** Awaited before the cluster starts. */
+  starting?(): Promise<void>;
+  /** The cluster is up (its instances can be watched and broken from here on). */
+  cluster?(cluster: Cluster): void;
+  /** The load is about to start; faults done by hand go into `faults`. */
+  started?(gen: LoadGenerator, faults: FaultEvent[]): void;
+  /**
+   * Steady load, one phase after the warm-up, until `until` resolves or `maxMs` has passed,
+   * instead of the planned phases and faults: the faults are the user's.
+   */
+  steady?: { until: Promise<void>; maxMs: number };
+  /** Awaited before the probes; what it resolves is called once the cluster is stopped. */
+  probes?(): Promise<() => void>;
+  /** The mode's run failed (its cluster is stopped). */
+  failed?(error: unknown): void;
+}
+
+/** Steady load: the warm-up, then one `live` phase until told to stop or the schedule ends. */
+async function steadyLoad(
+  gen: LoadGenerator,
+  done: Promise<unknown>,
+  until: Promise<void>,
+  warmupMs: number,
+): Promise<void> {
+  let over = false;
+  const end = Promise.race([until, done]).then(() => {
+    over = true;
+  });
+  await Promise.race([end, gen.until(warmupMs)]);
+  if (!over) gen.beginPhase('live', 'baseline');
+  await end;
+  gen.stop();
+}
+
 export interface ModeRun {
   report: ModeReport;
   faults: FaultEvent[];
@@ -90,9 +133,11 @@ export async function runMode(
   plan: RunPlan,
   log: Progress,
   live?: LiveCounters,
+  hooks: ModeHooks = {},
 ): Promise<ModeRun> {
   const storeFlag =
     mode === 'shared' || mode === 'hybrid' ? (config.store === 'sqlite' ? {} : { store: config.store }) : {};
+  await hooks.starting?.();
   const cluster = await startCluster({
     mode,
     instances: config.instances,
@@ -101,7 +146,10 @@ export async function runMode(
     ...appCommand(config),
     // `--rtt`: the fault proxy on the chosen links (none by default).
     ...(config.net ? { net: netOptionsFor(mode, config.net) } : {}),
+    ...hooks.options,
   });
+  hooks.cluster?.(cluster);
+  let release = () => {};
   const metrics: Record<string, number | null> = {};
   const notes: Record<string, string> = {};
   const faults: FaultEvent[] = [];
@@ -137,17 +185,19 @@ export async function runMode(
     const schedule = planSchedule({
       seed: config.seed,
       rate: config.rate,
-      durationMs: plan.durationMs,
+      durationMs: hooks.steady?.maxMs ?? plan.durationMs,
       users: config.users,
     });
     gen.beginPhase(plan.phases[0]!.name, plan.phases[0]!.kind);
     live?.track(mode, gen);
+    hooks.started?.(gen, faults);
     const done = gen.run(schedule);
+    if (hooks.steady) await steadyLoad(gen, done, hooks.steady.until, config.warmupSeconds * 1000);
     let afterKill: Promise<Damage> | null = null;
     let afterRoll: Promise<Damage> | null = null;
     let opsAtBaseline: Promise<number | null> | null = null;
     let opsBaseline: [number | null, number | null] | null = null;
-    for (const p of plan.phases.slice(1)) {
+    for (const p of hooks.steady ? [] : plan.phases.slice(1)) {
       if (gen.now() >= plan.durationMs) break;
       await gen.until(p.startMs);
       if (gen.now() >= plan.durationMs) break;
@@ -172,6 +222,7 @@ export async function runMode(
     }
     const results = await done;
     live?.settle(mode);
+    release = (await hooks.probes?.()) ?? release;
     const killDamage = afterKill ? await afterKill : null;
     const rollDamage = afterRoll ? await afterRoll : null;
 
@@ -264,6 +315,7 @@ export async function runMode(
     return { report, faults, results };
   } finally {
     await cluster.stop();
+    release();
   }
 }
 

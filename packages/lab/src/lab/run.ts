@@ -7,8 +7,14 @@ import { evaluateClaims } from './claims/index.js';
 import { runContext } from './context.js';
 import type { LiveCounters } from './live.js';
 import { planSchedule, scheduleHash } from './load/index.js';
-import { type Progress, runMode } from './mode-run.js';
-import { type LabConfig, type LabReport, type ModeReport, REPORT_SCHEMA_VERSION } from './model.js';
+import { type ModeHooks, type ModeRun, type Progress, runMode } from './mode-run.js';
+import {
+  type LabConfig,
+  type LabReport,
+  type Mode,
+  type ModeReport,
+  REPORT_SCHEMA_VERSION,
+} from './model.js';
 import { planRun } from './plan.js';
 
 export const DEFAULT_CONFIG: LabConfig = {
@@ -41,15 +47,33 @@ export async function runLab(
   config: LabConfig,
   log: Progress = () => {},
   live?: LiveCounters,
+  /** The live dashboard's part in each mode; with it the modes run side by side, not in turn. */
+  hooks?: (mode: Mode) => ModeHooks,
 ): Promise<LabReport> {
   const started = Date.now();
   const plan = planRun(config);
   const modes: ModeReport[] = [];
   const invalidReasons: string[] = [];
-  for (const mode of config.modes) {
+  const one = async (mode: Mode): Promise<ModeRun> => {
     const t0 = Date.now();
-    const { report, results } = await runMode(mode, config, plan, log, live);
+    const h = hooks?.(mode);
+    const run = await runMode(mode, config, plan, log, live, h).catch((e: unknown) => {
+      // Said at once: side by side, the other modes may run on for minutes.
+      log(`${mode}: failed: ${e instanceof Error ? e.message : String(e)}`);
+      h?.failed?.(e);
+      throw e;
+    });
     log(`${mode}: done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    return run;
+  };
+  // Side by side, every mode ends (and stops its cluster) before a failure of one is reported.
+  const settled = hooks ? await Promise.allSettled(config.modes.map(one)) : [];
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const runs = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  for (const mode of hooks ? [] : config.modes) runs.push(await one(mode));
+  for (const [i, { report, results }] of runs.entries()) {
+    const mode = config.modes[i]!;
     modes.push(report);
     // The generator's own verdict on itself: rate held, nothing dropped, not saturated.
     for (const r of results.health.reasons) invalidReasons.push(`${mode}: ${r}`);

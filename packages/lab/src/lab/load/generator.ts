@@ -15,7 +15,7 @@
  * headers into strings only for the three it reads.
  */
 import { performance } from 'node:perf_hooks';
-import type { GeneratorHealth, PhaseKind } from '../model.js';
+import type { GeneratorHealth, PhaseKind, TimePoint } from '../model.js';
 import { type Action, DEFAULT_MIX, mixTable, pickAction } from './actions.js';
 import { CacheJudge } from './cacheability.js';
 import { DROPPED, transportErrorKind } from './errors.js';
@@ -184,6 +184,18 @@ export class LoadGenerator {
     }
     const phase = this.#recorder.phases[this.#recorder.phases.length - 1]?.name ?? 'idle';
     return { phase, requests, errors, dropped, inFlight: this.#inFlight, sessionsLost, cartItemsLost };
+  }
+
+  /**
+   * For a live chart: the points of the seconds since `fromSecond` that ended over a second
+   * ago (latency is filed under a request's intended second, so a second's answers are mostly
+   * in by then), and the answers per instance so far (the share of load each one carries).
+   */
+  liveSeries(fromSecond: number): { points: TimePoint[]; instances: Record<string, number> } {
+    const instances: Record<string, number> = {};
+    for (const b of this.#recorder.phases)
+      for (const [id, n] of b.instances) instances[id] = (instances[id] ?? 0) + n;
+    return { points: this.#recorder.points(fromSecond, Math.floor(this.now() / 1000) - 1), instances };
   }
 
   /** Requests in flight right now. */

@@ -227,8 +227,13 @@ export class Recorder {
       this.#errorsPerSecond.length,
       this.#latencyPerSecond.length,
     );
+    return this.points(0, n);
+  }
+
+  /** The per-second points of seconds `from` (inclusive) to `to` (exclusive), for a live view too. */
+  points(from: number, to: number): TimePoint[] {
     const out: TimePoint[] = [];
-    for (let t = 0; t < n; t++) {
+    for (let t = Math.max(0, from); t < to; t++) {
       const h = this.#latencyPerSecond[t];
       out.push({
         t,

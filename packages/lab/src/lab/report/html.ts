@@ -269,6 +269,11 @@ ${rows}
 </section>`;
 }
 
+/** The comparison and claims tables as report.html has them (the dashboard shows them at the end). */
+export function renderReportTables(report: LabReport): string {
+  return `${comparisonTable(summarize(report), report.modes)}\n${claimsTable(report)}`;
+}
+
 /**
  * The report as one self-contained HTML page.
  *

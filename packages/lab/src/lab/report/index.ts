@@ -8,7 +8,7 @@ export { CSV_COLUMNS, renderCsv } from './csv.js';
 export type { ReportFiles } from './files.js';
 export { writeReport } from './files.js';
 export type { UplotAssets } from './html.js';
-export { loadUplotAssets, renderHtml } from './html.js';
+export { loadUplotAssets, renderHtml, renderReportTables } from './html.js';
 export type { LiveModeCounters, MetricFamily, ParsedFamily, Sample } from './openmetrics.js';
 export {
   liveFamilies,
