@@ -303,9 +303,11 @@ function toFigure(r: Row) {
       errors: r.ours.bad + r.theirs.bad,
     },
   });
+  const status = v === 'met' ? ('met' as const) : v === 'missed' ? ('missed' as const) : ('invalid' as const);
   return {
     ...f,
-    status: v === 'met' ? ('met' as const) : v === 'missed' ? ('missed' as const) : ('invalid' as const),
+    status,
+    ...(status === 'missed' ? { why: "its p99 is higher than the other library's" } : {}),
   };
 }
 

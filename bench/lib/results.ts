@@ -37,6 +37,8 @@ export interface Figure {
   status: Status;
   /** Further figures of the same measurement (CPU per request, p99, …). */
   extra?: Record<string, number | string>;
+  /** Why a goal whose ratio is met was still missed. */
+  why?: string;
 }
 
 export interface BenchEntry {
@@ -55,6 +57,8 @@ export interface Results {
   schema: 1;
   command: string;
   startedAt: string;
+  /** The commit measured (`git rev-parse --short HEAD`), noting uncommitted changes. */
+  revision?: string;
   machine: Machine;
   benches: Record<string, BenchEntry>;
 }
@@ -222,7 +226,7 @@ export function figuresTable(figures: readonly Figure[], digits = 0): string {
     rows.push(
       `| ${f.label} | ${num(f.value)} ${f.unit} | ${fmtSpread(f.spread, num)} | ` +
         `${f.baseline ? `${num(f.baseline.value)} (${f.baseline.label})` : '—'} | ` +
-        `${fmtRatio(f.ratio ?? Number.NaN)} | ${fmtGoal(f.ratio ?? Number.NaN, f.goal, f.status)} |`,
+        `${fmtRatio(f.ratio ?? Number.NaN)} | ${fmtGoal(f.ratio ?? Number.NaN, f.goal, f.status, f.why)} |`,
     );
   }
   return rows.join('\n');

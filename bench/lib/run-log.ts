@@ -6,13 +6,21 @@
  *   summary [--write-docs]   checks its shape and prints every figure that has a goal, with its
  *                            verdict; with --write-docs, as the "Goals" section of docs/BENCHMARKS.md
  */
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { writeSection } from './docs.js';
 import { describeMachine, machineLine } from './machine.js';
-import { checkResults, RESULTS_FILE, type Results, readResults } from './results.js';
+import { checkResults, RESULTS_FILE, type Results, ROOT, readResults } from './results.js';
 import { fmtGoal, fmtRatio } from './stats.js';
 
 const [what, command = 'npm run bench'] = process.argv.slice(2);
+
+/** The commit measured, and whether the working tree differed from it. */
+function revision(): string {
+  const git = (...a: string[]) => spawnSync('git', a, { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
+  const head = git('rev-parse', '--short', 'HEAD') || 'unknown';
+  return git('status', '--porcelain', '--untracked-files=no') ? `${head} with uncommitted changes` : head;
+}
 
 if (what === 'begin') {
   const machine = describeMachine();
@@ -21,6 +29,7 @@ if (what === 'begin') {
     schema: 1,
     command,
     startedAt: new Date().toISOString(),
+    revision: revision(),
     machine,
     benches: kept,
   };
@@ -35,17 +44,23 @@ if (what === 'begin') {
       '',
       `Every figure of the last \`${results.command}\` that has a goal (${results.startedAt.slice(0, 16)}Z), ` +
         'each a ratio against a baseline measured in the same run; the sections below give the ' +
-        'figures, their spread and how each was measured. All figures: `bench/results.json`.',
+        'figures, their spread and how each was measured. All figures: `bench/results.json`. ' +
+        '"CPU ratio", where measured: the same comparison in CPU time per operation, what the ratio ' +
+        'becomes on a core of its own (the machine is shared, so req/s ratios move with the neighbours).',
       '',
-      `Machine: ${machineLine(results.machine)}.`,
+      `Machine: ${machineLine(results.machine)}. Code: ${results.revision ?? 'unknown revision'}.`,
       '',
-      '| bench | figure | ratio | goal |',
-      '|---|---|--:|---|',
+      '| bench | figure | ratio | goal | CPU ratio |',
+      '|---|---|--:|---|--:|',
     ];
     for (const b of Object.values(results.benches)) {
       for (const f of b.figures.filter((x) => x.goal !== null)) {
         const r = f.ratio ?? Number.NaN;
-        md.push(`| ${b.name} | ${f.label} | ${fmtRatio(r)} | ${fmtGoal(r, f.goal, f.status)} |`);
+        // Where a bench measured it: the same ratio in CPU time, much less at the mercy of neighbours.
+        const cpu = typeof f.extra?.cpuRatio === 'number' ? fmtRatio(f.extra.cpuRatio) : '—';
+        md.push(
+          `| ${b.name} | ${f.label} | ${fmtRatio(r)} | ${fmtGoal(r, f.goal, f.status, f.why)} | ${cpu} |`,
+        );
       }
     }
     console.log(`\n${md.join('\n')}`);

@@ -60,11 +60,16 @@ export function fmtNum(x: number, digits = 0): string {
   return x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
-/** `≥ 0.85x: met`, `≥ 0.85x: MISSED by 0.07x (8%)`, `≤ 2x: met`, or `—` without a goal. */
-export function fmtGoal(value: number, goal: Goal | null, status: Status): string {
+/**
+ * `≥ 0.85x: met`, `≥ 0.85x: MISSED by 0.07x (8%)`, `≤ 2x: met`, or `—` without a goal. A goal
+ * missed on another condition than the ratio (a p99, say) says so, with `why` when given.
+ */
+export function fmtGoal(value: number, goal: Goal | null, status: Status, why?: string): string {
   if (goal === null) return '—';
   const head = `${goal.op === '>=' ? '≥' : '≤'} ${goal.target}x`;
   if (status !== 'missed') return `${head}: ${status}`;
+  if (goalStatus(value, goal) === 'met')
+    return `${head}: MISSED (the ratio is met; ${why ?? 'another condition is not'})`;
   const gap = Math.abs(value - goal.target);
   return `${head}: MISSED by ${fmtRatio(gap)} (${Math.round((100 * gap) / goal.target)}%)`;
 }

@@ -64,6 +64,10 @@ describe('goals', () => {
     assert.equal(fmtGoal(6.62, atMost, 'missed'), '≤ 2x: MISSED by 4.62x (231%)');
     assert.equal(fmtGoal(0.9, atLeast, 'met'), '≥ 0.85x: met');
     assert.equal(fmtGoal(1, null, 'none'), '—');
+    assert.equal(
+      fmtGoal(1.44, { op: '>=', target: 1.3 }, 'missed', 'its p99 is higher'),
+      '≥ 1.3x: MISSED (the ratio is met; its p99 is higher)',
+    );
   });
 });
 
