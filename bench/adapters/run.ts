@@ -240,7 +240,8 @@ function markdown({ settings, rows, started, loadBefore, loadAfter }: Saved): st
     'node --import tsx --conditions=statecraft-source bench/adapters/run.ts' +
       (duration !== 5 || rounds !== 3 || connections !== 50
         ? ` --duration=${duration} --rounds=${rounds} --connections=${connections}`
-        : ''),
+        : '') +
+      (warmup !== 3 ? ` --warmup=${warmup}` : ''),
     '```',
     '',
     `Machine: ${availableParallelism()} CPUs (${cpu}), ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
