@@ -134,6 +134,8 @@
 
   function addPoints(lane, points) {
     if (points.length === 0) return;
+    // A second sent again (its late answers are in now) replaces the one drawn before.
+    while (lane.points.length > 0 && lane.points[lane.points.length - 1].t >= points[0].t) lane.points.pop();
     lane.points.push(...points);
     if (lane.points.length > WINDOW) lane.points.splice(0, lane.points.length - WINDOW);
     const p = lane.points;
@@ -179,13 +181,7 @@
     document.getElementById('rate-note').textContent =
       `${h.lanes.length} architectures side by side, ${h.instances} instances each, open-model load of ${h.rate} req/s per lane (${total} in all: what 2 cores carry beside ${h.lanes.length * h.instances} app processes). ` +
       (h.durationSeconds ? `The load stops after ${h.durationSeconds} s.` : 'The load runs until Stop.');
-    for (const l of h.lanes) {
-      const lane = lanes.get(l.mode) ?? makeLane(l.mode);
-      setInfo(lane, l.info);
-      for (const t of l.tiles) tile(lane, t);
-      addPoints(lane, l.points);
-      addLog(lane, l.log);
-    }
+    for (const l of h.lanes) frame(l);
     state.textContent = h.stopping ? 'stopping' : 'live';
     stop.disabled = h.stopping;
   });
@@ -197,15 +193,22 @@
       if (state.textContent === 'live') state.textContent = 'probes';
     }
   });
+  // Once the run is over the clusters are gone: nothing left to press.
+  const ended = () => {
+    for (const b of document.querySelectorAll('button')) b.disabled = true;
+  };
   events.addEventListener('report', (e) => {
     const r = JSON.parse(e.data);
+    ended();
     document.getElementById('tables').innerHTML = r.html;
     document.getElementById('final').hidden = false;
+    document.getElementById('to-final').hidden = false;
     state.textContent = r.valid ? 'ended' : 'ended: INVALID';
     state.classList.add('ended');
     events.close();
   });
   events.addEventListener('failed', (e) => {
+    ended();
     state.textContent = `failed: ${JSON.parse(e.data).message}`;
     state.classList.add('ended');
   });

@@ -24,18 +24,6 @@ export interface OpenDashboard {
   keepOpen(): Promise<void>;
 }
 
-function nextSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      resolve();
-    };
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-  });
-}
-
 export async function openDashboard(config: LabConfig, o: OpenDashboardOptions): Promise<OpenDashboard> {
   const dashboard = await startDashboard({ config, port: o.port, durationSeconds: o.durationSeconds });
   o.log(`dashboard: ${dashboard.url}/`);
@@ -46,22 +34,40 @@ export async function openDashboard(config: LabConfig, o: OpenDashboardOptions):
         ? 'Stop on the page or Ctrl-C ends the load'
         : `load for ${o.durationSeconds} s`),
   );
-  void nextSignal().then(() => {
-    o.log('stopping the load; the probes and the report follow (Ctrl-C again: no report)');
-    dashboard.stop();
-    // A second signal: the modes waiting for their probes stop their cluster and the run ends.
-    void nextSignal().then(() => {
-      o.log('aborting: each cluster stops once its current probe is over');
+  // Each Ctrl-C (or SIGTERM) takes the run one step further.
+  let step: 'load' | 'probes' | 'aborting' | 'report' = 'load';
+  let close = () => {};
+  const closed = new Promise<void>((resolve) => {
+    close = resolve;
+  });
+  const onSignal = () => {
+    if (step === 'load') {
+      step = 'probes';
+      o.log('stopping the load; the probes and the report follow (Ctrl-C again: no report)');
+      dashboard.stop();
+    } else if (step === 'probes') {
+      step = 'aborting';
+      o.log('aborting: each cluster stops once its current probe is over (Ctrl-C again: exit now)');
       dashboard.abort();
-    });
+    } else if (step === 'aborting') process.exit(130);
+    else close();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  // Stopped from the page or by --duration: the next Ctrl-C skips the probes.
+  void dashboard.stopped.then(() => {
+    if (step === 'load') step = 'probes';
   });
   return {
     hooks: (mode) => dashboard.hooks(mode),
     finish: (report) => dashboard.finish(report),
     fail: (message) => dashboard.fail(message),
     async keepOpen() {
+      step = 'report';
       o.log(`the dashboard shows the report at ${dashboard.url}/ until Ctrl-C`);
-      await nextSignal();
+      await closed;
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
       await dashboard.close();
     },
   };

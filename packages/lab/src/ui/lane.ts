@@ -81,6 +81,7 @@ export class Lane {
   #loadOver = false;
   /** The tiles of the last frame, for a page that connects later. */
   tiles: Tile[] = [];
+  #last: LaneFrame | null = null;
   /** Lane operations still running: the probes wait for them. */
   readonly #pending = new Set<Promise<unknown>>();
   #off: (() => void) | null = null;
@@ -284,14 +285,16 @@ export class Lane {
     const gen = this.#gen;
     const live = gen?.live();
     if (gen && !this.#loadOver && live) this.phase = live.phase;
-    const from = this.points.length;
-    if (gen && !this.#loadOver) this.points.push(...gen.liveSeries(from).points);
+    // The newest second is sent again: answers that came late have completed it since.
+    const from = Math.max(0, this.points.length - 1);
+    if (gen && !this.#loadOver)
+      this.points.splice(from, Number.POSITIVE_INFINITY, ...gen.liveSeries(from).points);
     const log = this.log.slice(this.#logSent);
     this.#logSent = this.log.length;
     this.tiles = this.#tiles(tick);
     let errors = 0;
     for (const [kind, n] of Object.entries(live?.errors ?? {})) if (kind !== 'dropped') errors += n;
-    return {
+    this.#last = {
       mode: this.mode,
       info: this.info,
       phase: this.phase,
@@ -304,6 +307,26 @@ export class Lane {
       tiles: this.tiles,
       points: this.points.slice(from),
       log,
+    };
+    return this.#last;
+  }
+
+  /** Everything so far, for a page that connects late (the frames it missed, in one). */
+  catchUp(): LaneFrame {
+    const last = this.#last;
+    return {
+      mode: this.mode,
+      info: this.info,
+      phase: this.phase,
+      t: last?.t ?? 0,
+      requests: last?.requests ?? 0,
+      errors: last?.errors ?? 0,
+      sessionsLost: last?.sessionsLost ?? 0,
+      cartItemsLost: last?.cartItemsLost ?? 0,
+      inFlight: last?.inFlight ?? 0,
+      tiles: this.tiles,
+      points: this.points,
+      log: this.log.slice(-100),
     };
   }
 }

@@ -111,14 +111,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     instances: o.config.instances,
     durationSeconds: o.durationSeconds ?? null,
     stopping,
-    lanes: [...lanes.values()].map((l) => ({
-      mode: l.mode,
-      info: l.info,
-      phase: l.phase,
-      tiles: l.tiles,
-      points: l.points,
-      log: l.log.slice(-100),
-    })),
+    lanes: [...lanes.values()].map((l) => l.catchUp()),
   });
 
   function route(req: IncomingMessage, res: ServerResponse, origin: string): void {

@@ -81,7 +81,7 @@ const requests = (page: Page, mode: string) =>
 
 test('the dashboard shows four live lanes; a kill on sticky loses sessions there and none in shared', {
   timeout: 240_000,
-}, async () => {
+}, async (t) => {
   assert.ok(existsSync(CHROMIUM), `Chromium is required at ${CHROMIUM} to test the dashboard`);
   const dir = mkdtempSync(join(tmpdir(), 'statecraft-dash-'));
   const lab = startLab(dir);
@@ -94,6 +94,7 @@ test('the dashboard shows four live lanes; a kill on sticky loses sessions there
       if (!r.url().startsWith('http://127.0.0.1:')) foreign.push(r.url());
     });
     await page.goto(url);
+    const t0 = performance.now();
 
     // Four lanes, each with load running and numbers that change.
     const modes = ['sticky', 'shared', 'stateless', 'hybrid'];
@@ -109,6 +110,7 @@ test('the dashboard shows four live lanes; a kill on sticky loses sessions there
         `${m}: ${await page.locator(`#lane-${m} .log`).textContent()}\n${lab.output()}`,
       );
     }
+    const liveAfter = (performance.now() - t0) / 1000;
     assert.equal(await page.locator('section.lane').count(), 4);
     const before = await Promise.all(modes.map((m) => requests(page, m)));
     await page.waitForTimeout(2500);
@@ -131,7 +133,12 @@ test('the dashboard shows four live lanes; a kill on sticky loses sessions there
     );
     const sharedRequests = await requests(page, 'shared');
     assert.ok(sharedRequests > after[1]!, 'shared kept serving while sticky lost sessions');
+    const lostAfter = await laneNumber(page, 'sticky', 'sessionsLost');
     assert.equal(await laneNumber(page, 'shared', 'sessionsLost'), 0, "shared's users lose no session");
+    t.diagnostic(
+      `four lanes live ${liveAfter.toFixed(0)} s after the page opened; requests ${modes.map((m, i) => `${m} ${before[i]}→${after[i]}`).join(', ')}`,
+    );
+    t.diagnostic(`sticky sessions lost ${lostBefore} before the kill, ${lostAfter} after; shared 0`);
     assert.match((await page.locator('#lane-sticky .log').textContent()) ?? '', /i1 exited \(SIGKILL\)/);
     await page.screenshot({ path: SCREENSHOT });
 

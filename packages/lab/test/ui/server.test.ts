@@ -118,8 +118,10 @@ describe('dashboard server', () => {
       }
       ac.abort();
       const hello = JSON.parse(/^event: hello\ndata: (.*)$/m.exec(text)![1]!) as {
-        lanes: { mode: string }[];
+        lanes: { mode: string; sessionsLost: number; points: unknown[] }[];
       };
+      // A page that connects late gets every lane's counters and points so far in one go.
+      for (const l of hello.lanes) assert.deepEqual([l.sessionsLost, l.points], [0, []]);
       assert.deepEqual(
         hello.lanes.map((l) => l.mode),
         DEFAULT_CONFIG.modes,

@@ -187,15 +187,15 @@ export class LoadGenerator {
   }
 
   /**
-   * For a live chart: the points of the seconds since `fromSecond` that ended over a second
-   * ago (latency is filed under a request's intended second, so a second's answers are mostly
-   * in by then), and the answers per instance so far (the share of load each one carries).
+   * For a live chart: the points of the whole seconds since `fromSecond` that are over (a
+   * second's latency, filed under the requests' intended second, still grows while its late
+   * answers arrive), and the answers per instance so far (the share of load each one carries).
    */
   liveSeries(fromSecond: number): { points: TimePoint[]; instances: Record<string, number> } {
     const instances: Record<string, number> = {};
     for (const b of this.#recorder.phases)
       for (const [id, n] of b.instances) instances[id] = (instances[id] ?? 0) + n;
-    return { points: this.#recorder.points(fromSecond, Math.floor(this.now() / 1000) - 1), instances };
+    return { points: this.#recorder.points(fromSecond, Math.floor(this.now() / 1000)), instances };
   }
 
   /** Requests in flight right now. */
