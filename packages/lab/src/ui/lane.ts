@@ -111,7 +111,9 @@ export class Lane {
 
   attach(cluster: Cluster): void {
     this.#cluster = cluster;
-    const rtt = (this.#config as { rttMs?: number }).rttMs;
+    // `--rtt` on the store link delays the instances' way to a store on the network.
+    const net = this.#config.net;
+    const networked = /^(redis|rediss|postgres|postgresql):/.test(cluster.env.STATECRAFT_STORE ?? '');
     this.info = {
       mode: this.mode,
       adminUrl: cluster.adminUrl,
@@ -119,7 +121,7 @@ export class Lane {
       balancer: this.#config.balancer,
       policy: cluster.policy,
       storeRestart: storeRestartable(cluster),
-      storeRttMs: typeof rtt === 'number' ? rtt : 0,
+      storeRttMs: net && net.link !== 'instances' && networked ? net.rttMs : 0,
     };
     this.#off = cluster.onEvent((e) => this.#event(e));
     this.phase = 'set-up';
