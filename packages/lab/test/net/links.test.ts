@@ -65,7 +65,10 @@ describe('instances link', () => {
     const fast = await timeGet(`${c.url}/healthz`);
     const port = c.supervisor.ready()[0]!.port;
     const direct = await timeGet(`http://127.0.0.1:${port}/healthz`);
-    assert.ok(fast - direct < 15, `with the delay lifted ${fast.toFixed(1)} ms, direct ${direct.toFixed(1)} ms`);
+    assert.ok(
+      fast - direct < 15,
+      `with the delay lifted ${fast.toFixed(1)} ms, direct ${direct.toFixed(1)} ms`,
+    );
   });
 
   it('refuses bad settings, unknown links and foreign origins', async () => {
