@@ -16,7 +16,7 @@ import { NET_FLAG_OPTIONS, netFlags } from './net-flags.js';
 
 const USAGE = `usage:
   statecraft [lab]   [--modes sticky,shared,stateless,hybrid] [--instances 3] [--balancer builtin|nginx|haproxy]
-                     [--store sqlite|redis://…|redis-cluster://…|redis-sentinel://…|postgres://…] [--rate 150] [--phase 2.5] [--warmup 1.5]
+                     [--store sqlite|redis://…|redis-cluster://…|redis-sentinel://…|postgres://…] [--rate 150] [--phase 2] [--warmup 1]
                      [--users 60] [--seed 1] [--out reports] [--json] [--app "node my-app.js"]
                      [--metrics-port 0]   (OpenMetrics of the running lab at /metrics; 0: a free port)
                      [--rtt 0.5ms] [--jitter 0.1ms] [--rtt-link store|instances|both] [--sweep-rtt 0,0.25,1,4]
