@@ -88,14 +88,15 @@ async function runLabCommand(args: string[]): Promise<number> {
     args,
     options: {
       modes: { type: 'string', default: MODES.join(',') },
-      instances: { type: 'string', default: '3' },
-      balancer: { type: 'string', default: 'builtin' },
-      store: { type: 'string', default: 'sqlite' },
+      // Left out, these come from the lab's DEFAULT_CONFIG, the one place they are set.
+      instances: { type: 'string' },
+      balancer: { type: 'string' },
+      store: { type: 'string' },
       rate: { type: 'string' },
-      phase: { type: 'string', default: '2.5' },
-      warmup: { type: 'string', default: '1.5' },
-      users: { type: 'string', default: '60' },
-      seed: { type: 'string', default: '1' },
+      phase: { type: 'string' },
+      warmup: { type: 'string' },
+      users: { type: 'string' },
+      seed: { type: 'string' },
       out: { type: 'string', default: 'reports' },
       json: { type: 'boolean', default: false },
       app: { type: 'string' },
@@ -106,32 +107,33 @@ async function runLabCommand(args: string[]): Promise<number> {
       duration: { type: 'string' },
     },
   });
-  const balancer = values.balancer as 'builtin' | 'nginx' | 'haproxy';
+  const { DEFAULT_CONFIG: D, runLab } = await import('../lab/run.js');
+  const balancer = (values.balancer ?? D.balancer) as 'builtin' | 'nginx' | 'haproxy';
   if (!['builtin', 'nginx', 'haproxy'].includes(balancer))
     throw new UsageError('--balancer is builtin, nginx or haproxy');
-  if (!/^(sqlite|(rediss?|redis-cluster|redis-sentinel):\/\/.+|postgres(ql)?:\/\/.+)$/.test(values.store)) {
+  const store = values.store ?? D.store;
+  if (!/^(sqlite|(rediss?|redis-cluster|redis-sentinel):\/\/.+|postgres(ql)?:\/\/.+)$/.test(store)) {
     throw new UsageError(
       '--store is sqlite, redis://host:port, redis-cluster://host:port,host:port,…, ' +
         'redis-sentinel://host:port,…/primaryName or postgres://user@host/db',
     );
   }
-  const { DEFAULT_CONFIG, runLab } = await import('../lab/run.js');
   const { writeReport } = await import('../lab/report/files.js');
   const { renderTerminal } = await import('../lab/report/terminal.js');
   const config = {
-    ...DEFAULT_CONFIG,
+    ...D,
     modes: values.modes.split(',').map((m) => mode(m.trim())),
-    instances: int('instances', values.instances, 1, 16)!,
+    instances: int('instances', values.instances ?? String(D.instances), 1, 16)!,
     balancer,
-    store: values.store,
+    store,
     // Four lanes at once on the dashboard: a rate two cores carry for all of them.
-    rate: num('rate', values.rate ?? (values.ui ? '20' : '150'), 1, 100_000),
-    phaseSeconds: num('phase', values.phase, 0.5, 600),
-    warmupSeconds: num('warmup', values.warmup, 0, 600),
-    users: int('users', values.users, 1, 100_000)!,
-    seed: int('seed', values.seed, 0, 2 ** 31)!,
+    rate: num('rate', values.rate ?? (values.ui ? '20' : String(D.rate)), 1, 100_000),
+    phaseSeconds: num('phase', values.phase ?? String(D.phaseSeconds), 0.5, 600),
+    warmupSeconds: num('warmup', values.warmup ?? String(D.warmupSeconds), 0, 600),
+    users: int('users', values.users ?? String(D.users), 1, 100_000)!,
+    seed: int('seed', values.seed ?? String(D.seed), 0, 2 ** 31)!,
     app: values.app ?? null,
-    ...netFlags(values, (m) => new UsageError(m)),
+    ...netFlags({ ...values, store }, (m) => new UsageError(m)),
   };
   // A sweep runs every mode at every RTT (steady phases) instead of the fault timeline.
   const lab = config.sweepRttMs ? (await import('../lab/sweep.js')).runSweepOf : runLab;
