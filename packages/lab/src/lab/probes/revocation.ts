@@ -36,9 +36,12 @@ export async function probeRevocation(
   const supported = answer.status === 200;
   if (!supported) await client.send('POST', '/logout');
   const start = supported ? t0 : performance.now();
+  // Without "log out everywhere" the copy outlives a plain logout until it expires; a second of
+  // replays shows it, the rest of the limit would only show it longer.
+  const window = supported ? limitMs : Math.min(limitMs, 1000);
 
   const pending = new Set(accepting.length > 0 ? accepting : [copy]);
-  while (pending.size > 0 && performance.now() - start < limitMs) {
+  while (pending.size > 0 && performance.now() - start < window) {
     for (const c of [...pending]) if ((await c.send('GET', '/me')).status === 401) pending.delete(c);
     if (pending.size > 0) await sleep(5);
   }
