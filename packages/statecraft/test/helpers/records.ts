@@ -4,8 +4,8 @@ import type { Clock, SessionRecord } from 'statecraft';
 
 const MIN = 60_000;
 
-export function liveRecord(clock: Clock, over: Partial<SessionRecord> = {}): SessionRecord {
-  const now = clock.now();
+export function liveRecord(at: Clock | number, over: Partial<SessionRecord> = {}): SessionRecord {
+  const now = typeof at === 'number' ? at : at.now();
   return {
     key: `k-${randomUUID()}`,
     userId: null,

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { Clock, ManualClock, SessionRecord, Store } from 'statecraft';
 import { createSessions, isSessionError, manualClock, stateful } from 'statecraft';
+import { liveRecord } from '../helpers/records.js';
 import { unclosable } from '../helpers/stores.js';
 
 export interface StoreHarness {
@@ -37,23 +38,8 @@ export function testStore(name: string, h: StoreHarness): void {
 
     const key = () => `k-${randomUUID()}`;
     const user = () => `u-${randomUUID()}`;
-    function rec(over: Partial<SessionRecord> = {}): SessionRecord {
-      const now = clock.now();
-      return {
-        key: key(),
-        userId: null,
-        data: '[{"a":1},1]',
-        version: 1,
-        schema: 1,
-        createdAt: now,
-        lastSeenAt: now,
-        expiresAt: now + 30 * MIN,
-        absoluteExpiresAt: now + 12 * 60 * MIN,
-        ip: null,
-        userAgent: null,
-        ...over,
-      };
-    }
+    const rec = (over: Partial<SessionRecord> = {}): SessionRecord =>
+      liveRecord(clock, { key: key(), ...over });
 
     test('get() returns null for an unknown key', async () => {
       assert.equal(await store.get(key()), null);

@@ -8,6 +8,7 @@ import { isSessionError, manualClock } from 'statecraft';
 import { postgresStore } from 'statecraft/stores/postgres';
 import { queries } from '../../src/stores/postgres/queries.js';
 import { LATEST, names } from '../../src/stores/postgres/schema.js';
+import { liveRecord as rec } from '../helpers/records.js';
 import { freePort, postgresUrl, requirePostgres, startPrivatePostgres } from '../helpers/services.js';
 import { testStore } from './conformance.js';
 
@@ -33,23 +34,6 @@ async function dropTables(tables: string[]): Promise<void> {
       await pool.query(`DROP TABLE IF EXISTS public."${t}", public."${t}_migrations"`);
     }
   });
-}
-
-function rec(now: number, over: Partial<SessionRecord> = {}): SessionRecord {
-  return {
-    key: `k-${randomUUID()}`,
-    userId: null,
-    data: '[{"a":1},1]',
-    version: 1,
-    schema: 1,
-    createdAt: now,
-    lastSeenAt: now,
-    expiresAt: now + 30 * MIN,
-    absoluteExpiresAt: now + 12 * 60 * MIN,
-    ip: null,
-    userAgent: null,
-    ...over,
-  };
 }
 
 /** Awaits `p` and returns how long it took to settle, in ms, and its rejection if any. */

@@ -5,9 +5,10 @@ import { connect, createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import type { Clock, SessionRecord, Store } from 'statecraft';
+import type { Store } from 'statecraft';
 import { isSessionError, manualClock } from 'statecraft';
 import { redisStore } from 'statecraft/stores/redis';
+import { liveRecord as rec } from '../helpers/records.js';
 import { freePort, redisUrl, requireRedis, startPrivateRedis } from '../helpers/services.js';
 import { testStore } from './conformance.js';
 
@@ -83,24 +84,6 @@ testStore('redis', {
   },
   teardown: () => dropPrefix(conformancePrefix),
 });
-
-function rec(clock: Clock, over: Partial<SessionRecord> = {}): SessionRecord {
-  const now = clock.now();
-  return {
-    key: `k-${randomUUID()}`,
-    userId: null,
-    data: '[{"a":1},1]',
-    version: 1,
-    schema: 1,
-    createdAt: now,
-    lastSeenAt: now,
-    expiresAt: now + 30 * MIN,
-    absoluteExpiresAt: now + 12 * 60 * MIN,
-    ip: null,
-    userAgent: null,
-    ...over,
-  };
-}
 
 describe('redis store', () => {
   const prefix = newPrefix();

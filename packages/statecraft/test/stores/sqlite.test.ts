@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import type { SessionRecord } from 'statecraft';
 import { createSessions, isSessionError, manualClock, stateful } from 'statecraft';
 import { sqliteStore } from 'statecraft/stores/sqlite';
+import { liveRecord } from '../helpers/records.js';
 import { testStore } from './conformance.js';
 
 const unavailable = (e: unknown) => isSessionError(e, 'STORE_UNAVAILABLE');
@@ -50,22 +51,8 @@ function tempDir(): string {
 const MIN = 60_000;
 let n = 0;
 
-function rec(now: number, over: Partial<SessionRecord> = {}): SessionRecord {
-  return {
-    key: `k-${++n}`,
-    userId: null,
-    data: 'x',
-    version: 1,
-    schema: 1,
-    createdAt: now,
-    lastSeenAt: now,
-    expiresAt: now + 30 * MIN,
-    absoluteExpiresAt: now + 12 * 60 * MIN,
-    ip: null,
-    userAgent: null,
-    ...over,
-  };
-}
+const rec = (now: number, over: Partial<SessionRecord> = {}): SessionRecord =>
+  liveRecord(now, { key: `k-${++n}`, data: 'x', ...over });
 
 /** Rows physically in the table, expired or not, read through a connection of its own. */
 function rowCount(file: string, table = 'statecraft_sessions'): number {
