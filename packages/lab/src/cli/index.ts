@@ -122,7 +122,7 @@ async function runLabCommand(args: string[]): Promise<number> {
   const { renderTerminal } = await import('../lab/report/terminal.js');
   const config = {
     ...D,
-    modes: values.modes.split(',').map((m) => mode(m.trim())),
+    modes: [...new Set(values.modes.split(',').map((m) => mode(m.trim())))],
     instances: int('instances', values.instances ?? String(D.instances), 1, 16)!,
     balancer,
     store,
@@ -135,6 +135,7 @@ async function runLabCommand(args: string[]): Promise<number> {
     app: values.app ?? null,
     ...netFlags({ ...values, store }, (m) => new UsageError(m)),
   };
+  if (values.ui && config.sweepRttMs) throw new UsageError('--ui and --sweep-rtt exclude each other');
   // A sweep runs every mode at every RTT (steady phases) instead of the fault timeline.
   const lab = config.sweepRttMs ? (await import('../lab/sweep.js')).runSweepOf : runLab;
   const { LiveCounters, serveMetrics } = await import('../lab/live.js');
@@ -223,7 +224,9 @@ async function runCluster(args: string[]): Promise<number> {
   const balancer = values.balancer as 'builtin' | 'nginx' | 'haproxy';
   if (!['builtin', 'nginx', 'haproxy'].includes(balancer))
     throw new UsageError('--balancer is builtin, nginx or haproxy');
-  const { startCluster } = await import('../cluster/index.js');
+  const { isPolicyName, POLICIES, startCluster } = await import('../cluster/index.js');
+  if (values.policy !== undefined && !isPolicyName(values.policy))
+    throw new UsageError(`--policy is ${POLICIES.join(', ')}`);
   process.stderr.write(`starting ${instances} ${m} instances behind the ${balancer} balancer…\n`);
   const port = int('port', values.port, 1, 65_535);
   const adminPort = int('admin-port', values['admin-port'], 1, 65_535);
@@ -233,7 +236,7 @@ async function runCluster(args: string[]): Promise<number> {
     balancer,
     ...(values.store ? { store: values.store } : {}),
     ...(values.bus ? { bus: values.bus } : {}),
-    ...(values.policy ? { policy: values.policy as never } : {}),
+    ...(values.policy ? { policy: values.policy } : {}),
     ...(port ? { port } : {}),
     ...(adminPort ? { adminPort } : {}),
   });
@@ -302,7 +305,8 @@ async function runDeploy(args: string[]): Promise<number> {
 
 async function main(): Promise<number> {
   const [first, ...rest] = process.argv.slice(2);
-  if (first === '-h' || first === '--help' || first === 'help') {
+  const help = (a: string) => a === '-h' || a === '--help';
+  if (first === 'help' || process.argv.slice(2).some(help)) {
     console.log(USAGE);
     return 0;
   }

@@ -66,9 +66,10 @@ export function netFlags(
     link,
   };
   if (v['sweep-rtt'] === undefined) return { net };
-  const rtts = v['sweep-rtt'].split(',').map((x) => ms(x, '--sweep-rtt'));
+  // Distinct values first: `0,0` is one point, and a sweep needs two to compare.
+  const rtts = [...new Set(v['sweep-rtt'].split(',').map((x) => ms(x, '--sweep-rtt')))];
   if (rtts.length < 2 || rtts.length > MAX_SWEEP_POINTS) {
-    throw fail(`--sweep-rtt takes 2 to ${MAX_SWEEP_POINTS} round-trip times, e.g. 0,0.25,1,4`);
+    throw fail(`--sweep-rtt takes 2 to ${MAX_SWEEP_POINTS} distinct round-trip times, e.g. 0,0.25,1,4`);
   }
-  return { net, sweepRttMs: [...new Set(rtts)].sort((a, b) => a - b) };
+  return { net, sweepRttMs: rtts.sort((a, b) => a - b) };
 }
