@@ -193,6 +193,7 @@ async function runServe(args: string[]): Promise<number> {
     },
   });
   const m = mode(values.mode);
+  await checkInstanceUrls(values);
   const port = int('port', values.port, 0, 65_535)!;
   process.env.PORT = String(port);
   process.env.INSTANCE_ID ??= 'i1';
@@ -203,6 +204,22 @@ async function runServe(args: string[]): Promise<number> {
   // The app's process entry reads the instance contract from the environment set above.
   await import('../app/main.js');
   return -1; // the app owns the process from here
+}
+
+/** `--store` / `--bus` for `serve` and `cluster`, checked as the instances will read them. */
+async function checkInstanceUrls(values: { store?: string; bus?: string }): Promise<void> {
+  const { parseBus, parseStore } = await import('../app/env.js');
+  try {
+    if (values.store !== undefined) parseStore(values.store);
+    if (values.bus !== undefined) parseBus(values.bus);
+  } catch (e) {
+    // The instance's message names its variable; here the user typed a flag.
+    const message = (e as Error).message.replace(
+      /^STATECRAFT_(STORE|BUS)/,
+      (_, w: string) => `--${w.toLowerCase()}`,
+    );
+    throw new UsageError(message);
+  }
 }
 
 async function runCluster(args: string[]): Promise<number> {
@@ -220,6 +237,7 @@ async function runCluster(args: string[]): Promise<number> {
     },
   });
   const m = mode(values.mode);
+  await checkInstanceUrls(values);
   const instances = int('instances', values.instances, 1, 32)!;
   const balancer = values.balancer as 'builtin' | 'nginx' | 'haproxy';
   if (!['builtin', 'nginx', 'haproxy'].includes(balancer))

@@ -41,3 +41,12 @@ test('--help after a command prints the usage', () => {
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^usage:/);
 });
+
+test('serve and cluster refuse a --store they cannot use, naming the flag', () => {
+  for (const command of ['serve', 'cluster']) {
+    const r = cli(command, '--mode', 'shared', '--store', 'foo');
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /^--store: not a URL/);
+    assert.doesNotMatch(r.stdout + r.stderr, /serving|starting/);
+  }
+});
