@@ -20,16 +20,18 @@ const HOP_BY_HOP = new Set([
 /** `headers` without hop-by-hop ones, including those the `Connection` header names. */
 export function endToEnd(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
   const named = headers.connection;
-  const extra =
-    named === undefined
-      ? null
-      : named
-          .toLowerCase()
-          .split(',')
-          .map((s) => s.trim());
   const out: OutgoingHttpHeaders = {};
+  // Most messages name nothing but the connection's own fate, which is hop-by-hop already.
+  if (named === undefined || named === 'keep-alive' || named === 'close') {
+    for (const k in headers) if (!HOP_BY_HOP.has(k)) out[k] = headers[k];
+    return out;
+  }
+  const extra = named
+    .toLowerCase()
+    .split(',')
+    .map((s) => s.trim());
   for (const k in headers) {
-    if (HOP_BY_HOP.has(k) || extra?.includes(k)) continue;
+    if (HOP_BY_HOP.has(k) || extra.includes(k)) continue;
     out[k] = headers[k];
   }
   return out;
