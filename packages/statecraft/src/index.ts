@@ -21,6 +21,7 @@ export { Session } from './session/session.js';
 export type { Credential, CredentialSource } from './session/transport.js';
 export { readCredential } from './session/transport.js';
 export type { SessionRecord, Store, StoreOptions } from './stores/types.js';
+export { unclosable } from './stores/unclosable.js';
 export type { HybridOptions } from './strategies/hybrid.js';
 export { hybrid, REVOCATIONS_USER } from './strategies/hybrid.js';
 export type { StatefulOptions } from './strategies/stateful.js';

@@ -18,6 +18,7 @@ import {
   type StrategyFactory,
   stateful,
   stateless,
+  unclosable,
 } from 'statecraft';
 import { memoryStore } from 'statecraft/stores/memory';
 import { sqliteStore } from 'statecraft/stores/sqlite';
@@ -108,21 +109,11 @@ export function modeKit(mode: Mode): ModeKit {
   };
   const shared = storeRole(mode) === 'shared' ? keep(sqliteStore({ path: join(dir, 'sessions.db') })) : null;
   const secret = randomBytes(SECRET_BYTES);
-  // Instances of one mode share a store, not a manager: closing one must not close the store.
-  const view = (s: Store): Store => ({
-    name: s.name,
-    get: (k) => s.get(k),
-    set: (r, e) => s.set(r, e),
-    touch: (k, l, x) => s.touch(k, l, x),
-    delete: (k) => s.delete(k),
-    listByUser: (u) => s.listByUser(u),
-    deleteByUser: (u, e) => s.deleteByUser(u, e),
-    close: async () => {},
-  });
   return {
     mode,
     instance() {
-      const store = mode === 'sticky' ? keep(memoryStore()) : shared === null ? undefined : view(shared);
+      const store =
+        mode === 'sticky' ? keep(memoryStore()) : shared === null ? undefined : unclosable(shared);
       return createSessions<AppData>(modeStrategy(mode, { store, secret }));
     },
     async close() {

@@ -20,6 +20,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { netRoute } from '../net/control-routes.js';
 import type { NetLinks } from '../net/links.js';
 import type { Balancer } from './balancer/index.js';
+import { listen } from './ports.js';
 import { type Supervisor, UnknownInstanceError } from './supervisor.js';
 import type { ClusterEvent, EventSource } from './types.js';
 
@@ -170,15 +171,7 @@ export async function startControl(o: ControlOptions): Promise<Control> {
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const port = await listen(server, o.port);
   return {
     url: `http://127.0.0.1:${port}`,
     port,

@@ -3,7 +3,7 @@
  * the socket and hand the number out; numbers handed out by this process are not handed out
  * again, so that instances started together never collide with one another.
  */
-import { createServer } from 'node:net';
+import { type AddressInfo, createServer, type Server } from 'node:net';
 
 const handedOut = new Set<number>();
 
@@ -35,5 +35,16 @@ export function portInUse(port: number, host = '127.0.0.1'): Promise<boolean> {
     s.unref();
     s.once('error', () => resolve(true));
     s.listen(port, host, () => s.close(() => resolve(false)));
+  });
+}
+
+/** Listens on `port` (0: one the kernel picks) and resolves the port it got; rejects on error. */
+export function listen(server: Server, port = 0, host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
   });
 }

@@ -6,6 +6,7 @@
  * `blackhole` holds bytes until it is lifted. One scheduler per proxy serves every lane.
  */
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
+import { listen } from '../cluster/ports.js';
 import { Lane, type LaneStats } from './lane.js';
 import { Scheduler } from './scheduler.js';
 import { applyChange, type LinkSettings, OPEN_LINK } from './settings.js';
@@ -120,15 +121,7 @@ export async function startFaultProxy(o: ProxyOptions): Promise<FaultProxy> {
     client.on('close', () => drop(p, false));
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const port = await listen(server, o.port);
 
   return {
     port,

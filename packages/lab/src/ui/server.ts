@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from '../cluster/ports.js';
 import type { ModeHooks } from '../lab/mode-run.js';
 import type { LabConfig, LabReport, Mode } from '../lab/model.js';
 import { loadUplotAssets, renderHtml, renderReportTables } from '../lab/report/html.js';
@@ -166,11 +166,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       if (!res.headersSent) res.writeHead(500).end();
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  origin = `http://127.0.0.1:${await listen(server, o.port)}`;
 
   let timer: NodeJS.Timeout | null = null;
   const startTurn = turns();

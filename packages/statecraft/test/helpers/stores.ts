@@ -85,16 +85,5 @@ export async function makeStore(name: StoreName, clock?: Clock): Promise<StoreKi
   }
 }
 
-/** A view of `s` whose close() does nothing, for managers that share a store the test owns. */
-export function unclosable(s: Store): Store {
-  return {
-    name: s.name,
-    get: (k) => s.get(k),
-    set: (r, e) => s.set(r, e),
-    touch: (k, l, x) => s.touch(k, l, x),
-    delete: (k) => s.delete(k),
-    listByUser: (u) => s.listByUser(u),
-    deleteByUser: (u, e) => s.deleteByUser(u, e),
-    close: async () => {},
-  };
-}
+/** Managers that share a store the test owns get views of it whose close() does nothing. */
+export { unclosable } from 'statecraft';

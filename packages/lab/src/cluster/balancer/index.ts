@@ -11,6 +11,7 @@
 import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { emitter } from '../emitter.js';
+import { listen } from '../ports.js';
 import type { BackendSpec, BalancerEvent, EventSource } from '../types.js';
 import { type BackendCounters, newUnroutedCounters, type UnroutedCounters } from './counters.js';
 import { type ForwardContext, forward } from './forward.js';
@@ -127,15 +128,7 @@ export async function startBalancer(o: BalancerOptions = {}): Promise<Balancer> 
   server.on('upgrade', (req, socket: Socket, head: Buffer) => proxyUpgrade(upgrades, req, socket, head));
   const health = o.health === false ? null : startHealthChecks(pool, o.health);
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port ?? 0, o.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const port = await listen(server, o.port, o.host);
 
   return {
     url: `http://${o.host ?? '127.0.0.1'}:${port}`,
