@@ -1,70 +1,12 @@
 #!/usr/bin/env node
 // `npm start`: runs the lab CLI from the packages' `dist/`, first bringing `dist/` up to date
-// when a source file is newer than its output (a fresh clone has no `dist/` at all).
-//
-// A stale tree is transpiled file by file with esbuild, which the TypeScript settings allow
-// (`isolatedModules`, `verbatimModuleSyntax`): about a second instead of the ten or more a full
-// `tsc -b` takes, and the start of a fresh clone is what people wait for. Type checking is the
-// job of `npm run build` and `npm test`; they overwrite these files with tsc's own output.
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+// when a source file is newer than its output (see scripts/dist.mjs).
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { transform } from 'esbuild';
+import { freshenDist } from './dist.mjs';
 
 const root = resolve(import.meta.dirname, '..');
-const PACKAGES = ['packages/statecraft', 'packages/lab'];
-
-function sources(dir, out = []) {
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) sources(p, out);
-    else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) out.push(p);
-  }
-  return out;
-}
-
-const mtime = (p) => {
-  try {
-    return statSync(p).mtimeMs;
-  } catch {
-    return -1;
-  }
-};
-
-/** Source files whose compiled file is missing or older than they are. */
-function stale() {
-  const out = [];
-  for (const pkg of PACKAGES) {
-    const src = join(root, pkg, 'src');
-    for (const file of sources(src)) {
-      const target = join(root, pkg, 'dist', relative(src, file)).replace(/\.ts$/, '.js');
-      if (mtime(target) < mtime(file)) out.push({ file, target });
-    }
-  }
-  return out;
-}
-
-const todo = stale();
-if (todo.length > 0) {
-  const t0 = Date.now();
-  await Promise.all(
-    todo.map(async ({ file, target }) => {
-      const { code, map } = await transform(await readFile(file, 'utf8'), {
-        loader: 'ts',
-        format: 'esm',
-        target: 'es2022',
-        platform: 'node',
-        sourcemap: 'external',
-        sourcefile: relative(dirname(target), file),
-      });
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, `${code}//# sourceMappingURL=${target.split('/').pop()}.map\n`);
-      writeFileSync(`${target}.map`, map);
-    }),
-  );
-  console.error(`compiled ${todo.length} files in ${Date.now() - t0} ms`);
-}
+await freshenDist();
 
 // The CLI reads its arguments from process.argv.slice(2), which are this script's own.
 await import(pathToFileURL(join(root, 'packages/lab/dist/cli/index.js')).href);

@@ -3,7 +3,7 @@
  * autocannon in this process. A server prints one JSON line `{"port":N}` once it listens and
  * exits when its stdin closes (see bench/adapters/servers/common.ts).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { cpuTime } from './proc.js';
@@ -15,12 +15,25 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-/** Starts `file` with the library from source; `cpuProfDir` writes a V8 CPU profile there. */
+let distFresh = false;
+
+/**
+ * Starts `file`, a server of the benchmark, with the library compiled in `dist/` (brought up to
+ * date first), as an application that installed it runs it. Not from its sources: tsx, which the
+ * server file itself needs, compiles with esbuild's `keepNames`, wrapping every function created
+ * at run time (a closure per request) in a naming helper that compiled code does not have.
+ * `cpuProfDir` writes a V8 CPU profile there.
+ */
 export async function startServer(file: string, env: Record<string, string>, cpuProfDir?: string) {
+  if (!distFresh) {
+    const r = spawnSync(process.execPath, [resolve(ROOT, 'scripts/dist.mjs')], { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('scripts/dist.mjs could not compile the library');
+    distFresh = true;
+  }
   const prof = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(cpuProfDir)}`] : [];
   const child = spawn(
     process.execPath,
-    [...prof, '--import', 'tsx', '--conditions=statecraft-source', file],
+    [...prof, '--import', 'tsx', file],
     {
       cwd: ROOT,
       env: { ...process.env, ...env },

@@ -37,5 +37,20 @@ export type {
   Strategy,
   StrategyFactory,
 } from './strategies/types.js';
-export type { JwtPayload, Keyring, KeySpec, VerifiedToken, VerifyOptions } from './tokens/index.js';
-export { createKeyring, openToken, sealToken, signToken, verifyToken } from './tokens/index.js';
+export type {
+  JwtPayload,
+  Keyring,
+  KeySpec,
+  SealOptions,
+  TokenCache,
+  VerifiedToken,
+  VerifyOptions,
+} from './tokens/index.js';
+export {
+  createKeyring,
+  createTokenCache,
+  openToken,
+  sealToken,
+  signToken,
+  verifyToken,
+} from './tokens/index.js';

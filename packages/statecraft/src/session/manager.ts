@@ -73,9 +73,6 @@ export function createSessions<D extends SessionData = SessionData>(
   s.notify = (e) => {
     publish(e).catch(() => {});
   };
-  s.notify = (e) => {
-    publish(e).catch(() => {});
-  };
   if (o.maxPerUser && s.kind === 'stateless') {
     throw new SessionError('INVALID_CONFIG', 'maxPerUser needs a strategy with a store');
   }

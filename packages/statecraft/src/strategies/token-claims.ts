@@ -18,7 +18,14 @@ import type { Codec } from '../codec/index.js';
 import { SessionError } from '../session/errors.js';
 import type { ResolvedOptions } from '../session/options.js';
 import type { JwtPayload, Keyring, KeySpec, VerifyOptions } from '../tokens/index.js';
-import { createKeyring, openToken, sealToken, signToken, verifyToken } from '../tokens/index.js';
+import {
+  createKeyring,
+  createTokenCache,
+  openToken,
+  sealToken,
+  signToken,
+  verifyToken,
+} from '../tokens/index.js';
 import type { SessionState } from './types.js';
 
 /** `typ` of session tokens, so no other token of the same keys is accepted as one (RFC 8725 §3.11). */
@@ -33,6 +40,13 @@ export interface TokenOptions {
   audience?: string;
   /** Clock skew tolerated on `exp`/`iat`, seconds, at most 60. @default 0 */
   leeway?: number;
+  /**
+   * Sealed tokens (`jwe`) this process remembers as opened, by their SHA-256, so that a client's
+   * next request with the same token is not decrypted again (its claims are still checked);
+   * `false` decrypts every time. Each remembered token costs about half a kilobyte.
+   * @default 1000
+   */
+  cache?: number | false;
 }
 
 export interface TokenClaims extends JwtPayload {
@@ -76,10 +90,12 @@ export function tokenCodec(t: TokenOptions, o: ResolvedOptions): TokenCodec {
     );
   }
   const codec: Codec = o.codec;
+  const cache = sealed && t.cache !== false ? createTokenCache(t.cache ?? 1000) : undefined;
   const verify: VerifyOptions = {
     clock: o.clock,
     typ: SESSION_TYP,
     leeway: t.leeway ?? 0,
+    ...(cache !== undefined ? { cache } : {}),
     ...(t.issuer !== undefined ? { issuer: t.issuer } : {}),
     ...(t.audience !== undefined ? { audience: t.audience } : {}),
   };
@@ -87,6 +103,7 @@ export function tokenCodec(t: TokenOptions, o: ResolvedOptions): TokenCodec {
     clock: o.clock,
     typ: SESSION_TYP,
     random: o.random,
+    ...(cache !== undefined ? { cache } : {}),
     ...(t.issuer !== undefined ? { issuer: t.issuer } : {}),
     ...(t.audience !== undefined ? { audience: t.audience } : {}),
   };

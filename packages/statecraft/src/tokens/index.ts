@@ -15,6 +15,8 @@ export { normalizeTyp } from './header.js';
 export { openToken, sealToken, signToken, verifyToken } from './jwt.js';
 export type { DirKeySpec, EdDsaKeySpec, HmacKeySpec, KeyAlg, Keyring, KeySpec } from './keyring.js';
 export { createKeyring } from './keyring.js';
+export type { TokenCache } from './opened.js';
+export { createTokenCache } from './opened.js';
 export type {
   IssueOptions,
   JweAlg,

@@ -7,8 +7,8 @@
  */
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { SessionError } from '../session/errors.js';
-import { compact, segments } from './compact.js';
-import { issuedHeader, normalizeTyp, parseHeader } from './header.js';
+import { segments } from './compact.js';
+import { type CachedHeader, normalizeTyp, parseHeader } from './header.js';
 import { type KeyEntry, type KeyringState, keyFor } from './keyring.js';
 import type { ProtectedHeader } from './types.js';
 
@@ -26,20 +26,13 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
 /**
- * Encrypts `plaintext` under `entry` (a dir key). `iv` must be 12 fresh random bytes: a random
- * 96-bit IV is safe for up to 2^32 messages per key (NIST SP 800-38D §8.3), so rotate keys long
- * before that.
+ * Encrypts `plaintext` under the key of `header`, a header the ring issues for a dir key. `iv`
+ * must be 12 fresh random bytes: a random 96-bit IV is safe for up to 2^32 messages per key
+ * (NIST SP 800-38D §8.3), so rotate keys long before that.
  */
-export function sealJwe(
-  state: KeyringState,
-  entry: KeyEntry,
-  typ: string,
-  plaintext: Uint8Array,
-  iv: Uint8Array,
-): string {
+export function sealJwe(header: CachedHeader, plaintext: Uint8Array, iv: Uint8Array): string {
   if (iv.length !== IV_BYTES) throw new SessionError('INVALID_CONFIG', 'The IV source must give 12 bytes');
-  const header = issuedHeader(state, entry, typ);
-  const cipher = createCipheriv('aes-256-gcm', entry.key, iv, { authTagLength: TAG_BYTES });
+  const cipher = createCipheriv('aes-256-gcm', header.entry.key, iv, { authTagLength: TAG_BYTES });
   // RFC 7516 §5.1 step 14: the AAD is ASCII(BASE64URL(UTF8(protected header))).
   cipher.setAAD(header.aad!);
   const ciphertext = cipher.update(plaintext);
@@ -55,9 +48,8 @@ export function sealJwe(
   );
 }
 
-/** Decrypts a compact JWE against the ring (RFC 7516 §5.2). */
-export function openJwe(state: KeyringState, input: unknown, maxLength: number): OpenedJwe {
-  const token = compact(input, maxLength);
+/** Decrypts a compact JWE, already through {@link compact}, against the ring (RFC 7516 §5.2). */
+export function openJwe(state: KeyringState, token: string): OpenedJwe {
   const [h, ek, iv, ct, tag] = segments(token, 5) as [string, string, string, string, string];
   // RFC 7518 §4.5: with `dir` the JWE Encrypted Key is the empty octet sequence. A JWT is a JSON
   // object, so the ciphertext is never empty either.

@@ -5,12 +5,13 @@
 import { systemRandom } from '../platform/random.js';
 import { SessionError } from '../session/errors.js';
 import { checkClaims, checkTyp, checkVerifyOptions, issueClaims } from './claims.js';
-import { DEFAULT_MAX_LENGTH } from './compact.js';
-import { primeHeaders } from './header.js';
+import { compact, DEFAULT_MAX_LENGTH } from './compact.js';
+import { issuedHeader, primeHeaders } from './header.js';
 import { decodeJsonObject, parseJsonObject } from './json.js';
 import { openJwe, sealJwe } from './jwe.js';
 import { signJws, verifyJws } from './jws.js';
 import { type KeyEntry, type Keyring, type KeyringState, keyringState } from './keyring.js';
+import { recall, remember, tokenDigest } from './opened.js';
 import type { JwtPayload, SealOptions, SignOptions, VerifiedToken, VerifyOptions } from './types.js';
 
 /**
@@ -71,7 +72,20 @@ export function sealToken(payload: JwtPayload, keyring: Keyring, opts: SealOptio
   const entry = state.current.get('dir');
   if (entry === undefined) throw new SessionError('INVALID_CONFIG', 'The keyring has no dir key');
   const iv = (opts.random ?? systemRandom).bytes(12);
-  return sealJwe(state, entry, opts.typ ?? 'JWT', encodeClaims(payload, opts), iv);
+  const typ = opts.typ ?? 'JWT';
+  const plaintext = encodeClaims(payload, opts);
+  const issued = issuedHeader(state, entry, typ);
+  const token = sealJwe(issued, plaintext, iv);
+  const cache = opts.cache;
+  if (cache !== undefined) {
+    remember(cache, tokenDigest(token), {
+      entry,
+      header: issued.header,
+      typ: issued.typ,
+      json: plaintext.toString('utf8'),
+    });
+  }
+  return token;
 }
 
 /**
@@ -89,9 +103,29 @@ export function openToken<P extends JwtPayload = JwtPayload>(
   const state = keyringState(keyring);
   checkVerifyOptions(opts);
   if (opts.typ !== undefined) primeHeaders(state, opts.typ);
-  const jwe = openJwe(state, token, opts.maxLength ?? DEFAULT_MAX_LENGTH);
+  const compacted = compact(token, opts.maxLength ?? DEFAULT_MAX_LENGTH);
+  const cache = opts.cache;
+  let digest: string | undefined;
+  if (cache !== undefined) {
+    digest = tokenDigest(compacted);
+    const seen = recall(cache, digest);
+    // Still the ring's own key: a ring without it (rotated out) opens nothing it sealed.
+    if (seen !== undefined && state.byKid.get(seen.entry.kid) === seen.entry) {
+      checkTyp(seen.typ, opts.typ);
+      const payload = JSON.parse(seen.json) as P;
+      checkClaims(payload, opts);
+      return { payload, header: seen.header, kid: seen.entry.kid, stale: isStale(state, seen.entry) };
+    }
+  }
+  const jwe = openJwe(state, compacted);
   checkTyp(jwe.typ, opts.typ);
   const payload = parseJsonObject(jwe.plaintext) as P;
+  if (digest !== undefined) {
+    // Remembered once it decrypted to a JSON object of the expected type; its claims are checked
+    // again on every later hit, against the clock of that moment.
+    const { entry, header, typ } = jwe;
+    remember(cache!, digest, { entry, header, typ, json: jwe.plaintext.toString('utf8') });
+  }
   checkClaims(payload, opts);
   return { payload, header: jwe.header, kid: jwe.entry.kid, stale: isStale(state, jwe.entry) };
 }

@@ -3,6 +3,7 @@
  */
 import type { Clock } from '../platform/clock.js';
 import type { Random } from '../platform/random.js';
+import type { TokenCache } from './opened.js';
 
 /** Algorithms a key can be used with: one per key (RFC 8725 §3.1, §3.2). */
 export type JwsAlg = 'HS256' | 'EdDSA';
@@ -66,6 +67,8 @@ export interface SignOptions extends IssueOptions {
 export interface SealOptions extends IssueOptions {
   /** Source of the 96-bit IVs. Default: the pooled CSPRNG. */
   random?: Random;
+  /** Remember the new token as opened (see `createTokenCache`): its first check decrypts nothing. */
+  cache?: TokenCache;
 }
 
 /** Options for {@link verifyToken} and {@link openToken}. */
@@ -85,6 +88,11 @@ export interface VerifyOptions extends TimeOptions {
   maxLength?: number;
   /** Whether `exp` must be present. Default true. */
   requireExp?: boolean;
+  /**
+   * {@link openToken} only: tokens already opened with this keyring are taken from this memory
+   * (see `createTokenCache`) instead of being decrypted again; every claim is checked anew.
+   */
+  cache?: TokenCache;
 }
 
 /** What a verified or opened token yields. */

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import crypto from 'node:crypto';
+import { syncBuiltinESMExports } from 'node:module';
+import { describe, mock, test } from 'node:test';
 import type { KeySpec } from 'statecraft';
 import { createSessions, isSessionError, manualClock, stateless } from 'statecraft';
 import { cookieValue, dirKey, hsKey } from '../helpers/tokens.js';
@@ -139,4 +141,35 @@ test('a keyring that cannot issue in the chosen format is refused at start-up', 
     () => createSessions(stateless({ keys: [dirKey()], format: 'jws' })),
     (e) => isSessionError(e, 'INVALID_CONFIG'),
   );
+});
+
+test('a sealed token is decrypted once per process: the next request with it is not decrypted again; cache: false decrypts every time', async () => {
+  const keys = [dirKey()];
+  const clock = manualClock();
+  const remembering = createSessions(stateless({ keys }), { clock, touchAfter: 60 });
+  const forgetting = createSessions(stateless({ keys, cache: false }), { clock, touchAfter: 60 });
+  const s = await remembering.load({ headers: {} });
+  await s.login('ada');
+  s.set('cart', ['sku-1']);
+  const token = cookieValue((await s.commit()).setCookie);
+
+  const spy = mock.method(crypto, 'createDecipheriv');
+  syncBuiltinESMExports();
+  try {
+    for (let i = 0; i < 3; i++) {
+      const back = await remembering.load(cookie(token));
+      assert.equal(back.userId, 'ada');
+      assert.deepEqual(back.get('cart'), ['sku-1']);
+    }
+    // Sealed by this process: remembered as it was issued.
+    assert.equal(spy.mock.callCount(), 0);
+    for (let i = 0; i < 3; i++) assert.equal((await forgetting.load(cookie(token))).userId, 'ada');
+    assert.equal(spy.mock.callCount(), 3);
+  } finally {
+    spy.mock.restore();
+    syncBuiltinESMExports();
+  }
+  // Remembered or not, an expired session is over.
+  clock.advance(31 * MIN);
+  assert.equal((await remembering.load(cookie(token))).isNew, true);
 });

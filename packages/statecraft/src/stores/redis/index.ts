@@ -22,6 +22,7 @@ import type { Clock } from '../../platform/clock.js';
 import { systemClock } from '../../platform/clock.js';
 import { SessionError } from '../../session/errors.js';
 import type { SessionRecord, Store, StoreOptions } from '../types.js';
+import { batchWrites } from './batch.js';
 import { createRedisClient } from './client.js';
 import { fromHash, toFields } from './record.js';
 import type { Confirm, WaitForReplicas } from './replication.js';
@@ -166,7 +167,21 @@ export function redisStore(o: RedisStoreOptions = {}): Store {
     client.defineCommand(name, { numberOfKeys, lua });
   // One server holds every key: a session and its user's index can change in one script.
   const together = !client.isCluster;
-  const scripts = client as unknown as Scripts;
+  // Every command goes through redis() or scripts(), which first cork the socket for this turn.
+  const batch = together && process.env.SC_EXP !== 'base' ? batchWrites(client as Redis) : ignore;
+  const redis = (): Redis | Cluster => {
+    batch();
+    return client;
+  };
+  const scripts = (): Scripts => {
+    batch();
+    return client as unknown as Scripts;
+  };
+  const confirm = (): Promise<void> | undefined => {
+    if (replicated === null) return undefined;
+    batch();
+    return replicated();
+  };
   let closed = false;
 
   // Braces are Cluster hash tags: a key's slot depends on the session key or user id alone, so a
@@ -208,17 +223,17 @@ export function redisStore(o: RedisStoreOptions = {}): Store {
   }
 
   /** Prunes the user's index and returns its members. */
-  const members = (userId: string, now: number) => scripts.statecraftIndexRead(userKey(userId), now);
+  const members = (userId: string, now: number) => scripts().statecraftIndexRead(userKey(userId), now);
 
   const index = (userId: string, key: string, expiresAt: number, now: number) =>
-    scripts.statecraftIndexAdd(userKey(userId), now, expiresAt, key);
+    scripts().statecraftIndexAdd(userKey(userId), now, expiresAt, key);
 
   return {
     name: 'redis',
 
     get: (key) =>
       run(async () => {
-        const r = fromHash(key, await client.hgetall(sessionKey(key)));
+        const r = fromHash(key, await redis().hgetall(sessionKey(key)));
         return r !== null && r.expiresAt > clock.now() ? r : null;
       }),
 
@@ -228,7 +243,7 @@ export function redisStore(o: RedisStoreOptions = {}): Store {
         const { key, userId, expiresAt } = record;
         const [written, previous] =
           userId !== null && together
-            ? await scripts.statecraftCasIndexed(
+            ? await scripts().statecraftCasIndexed(
                 sessionKey(key),
                 userKey(userId),
                 expected,
@@ -240,7 +255,7 @@ export function redisStore(o: RedisStoreOptions = {}): Store {
               )
             : await (async () => {
                 if (userId !== null) await index(userId, key, expiresAt, now);
-                return scripts.statecraftCas(
+                return scripts().statecraftCas(
                   sessionKey(key),
                   expected,
                   now,
@@ -249,9 +264,9 @@ export function redisStore(o: RedisStoreOptions = {}): Store {
                 );
               })();
         if (written !== 1) return false;
-        await replicated?.();
+        await confirm();
         if (previous !== undefined && previous !== userId) {
-          await client.zrem(userKey(previous), key).catch(ignore);
+          await redis().zrem(userKey(previous), key).catch(ignore);
         }
         return true;
       }),
@@ -262,15 +277,15 @@ export function redisStore(o: RedisStoreOptions = {}): Store {
         const k = sessionKey(key);
         // The owner is read first so that its index can be extended before the record is.
         for (let attempt = 0; attempt < TOUCH_ATTEMPTS; attempt++) {
-          const [expires, userId] = await client.hmget(k, F.expiresAt, F.userId);
+          const [expires, userId] = await redis().hmget(k, F.expiresAt, F.userId);
           if (expires === null || Number(expires) <= now) return;
           const args = [now, ttl(expiresAt, now), lastSeenAt, expiresAt, owner(userId)] as const;
           let touched: number;
           if (userId !== null && together) {
-            touched = await scripts.statecraftTouchIndexed(k, userKey(userId), ...args, key);
+            touched = await scripts().statecraftTouchIndexed(k, userKey(userId), ...args, key);
           } else {
             if (userId !== null) await index(userId, key, expiresAt, now);
-            touched = await scripts.statecraftTouch(k, ...args);
+            touched = await scripts().statecraftTouch(k, ...args);
           }
           if (touched !== -1) return;
         }
@@ -280,9 +295,9 @@ export function redisStore(o: RedisStoreOptions = {}): Store {
 
     delete: (key) =>
       run(async () => {
-        const [status, userId] = await scripts.statecraftDelete(sessionKey(key), clock.now(), '');
-        if (status !== 0) await replicated?.();
-        if (userId !== undefined) await client.zrem(userKey(userId), key).catch(ignore);
+        const [status, userId] = await scripts().statecraftDelete(sessionKey(key), clock.now(), '');
+        if (status !== 0) await confirm();
+        if (userId !== undefined) await redis().zrem(userKey(userId), key).catch(ignore);
         return status === 1;
       }),
 
@@ -292,7 +307,7 @@ export function redisStore(o: RedisStoreOptions = {}): Store {
         const keys = await members(userId, now);
         // Issued together, these go out back to back (one round trip in effect), each routed to
         // its own node on a cluster, where a pipeline of keys in different slots is refused.
-        const hashes = await Promise.all(keys.map((key) => client.hgetall(sessionKey(key))));
+        const hashes = await Promise.all(keys.map((key) => redis().hgetall(sessionKey(key))));
         const out: SessionRecord[] = [];
         for (let i = 0; i < keys.length; i++) {
           const r = fromHash(keys[i]!, hashes[i]!);
@@ -307,13 +322,16 @@ export function redisStore(o: RedisStoreOptions = {}): Store {
         const now = clock.now();
         const keys = (await members(userId, now)).filter((key) => key !== exceptKey);
         const results = await Promise.all(
-          keys.map((key) => scripts.statecraftDelete(sessionKey(key), now, owner(userId))),
+          keys.map((key) => scripts().statecraftDelete(sessionKey(key), now, owner(userId))),
         );
         // Only members whose record went here leave the index: a member without a record may
         // be a login whose record write is still on its way (the index is written first).
         const removed = keys.filter((_, i) => results[i]![0] > 0);
-        if (removed.length > 0) await replicated?.();
-        if (removed.length > 0) await client.zrem(userKey(userId), ...removed).catch(ignore);
+        if (removed.length > 0) await confirm();
+        if (removed.length > 0)
+          await redis()
+            .zrem(userKey(userId), ...removed)
+            .catch(ignore);
         return results.filter(([status]) => status === 1).length;
       }),
 
