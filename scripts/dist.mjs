@@ -76,4 +76,3 @@ export async function freshenDist() {
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   await freshenDist();
 }
-

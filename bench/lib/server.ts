@@ -31,15 +31,11 @@ export async function startServer(file: string, env: Record<string, string>, cpu
     distFresh = true;
   }
   const prof = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(cpuProfDir)}`] : [];
-  const child = spawn(
-    process.execPath,
-    [...prof, '--import', 'tsx', file],
-    {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
-  );
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', file], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const port = await new Promise<number>((ok, fail) => {
     let buf = '';
     child.stdout!.on('data', (d: Buffer) => {
