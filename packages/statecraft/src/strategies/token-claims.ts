@@ -103,7 +103,6 @@ export function tokenCodec(t: TokenOptions, o: ResolvedOptions): TokenCodec {
     clock: o.clock,
     typ: SESSION_TYP,
     random: o.random,
-    ...(cache !== undefined ? { cache } : {}),
     ...(t.issuer !== undefined ? { issuer: t.issuer } : {}),
     ...(t.audience !== undefined ? { audience: t.audience } : {}),
   };

@@ -19,10 +19,20 @@ export function decodeJsonObject(segment: string): Record<string, unknown> {
  * Duplicate member names keep the last one, as RFC 7515 §4 and RFC 7519 §4 allow.
  */
 export function parseJsonObject(bytes: Buffer): Record<string, unknown> {
+  return parseJsonText(utf8Text(bytes));
+}
+
+/** The bytes as text, refused unless they are UTF-8. */
+export function utf8Text(bytes: Buffer): string {
   if (!isUtf8(bytes)) throw new SessionError('TOKEN_MALFORMED', 'Segment is not UTF-8');
+  return bytes.toString('utf8');
+}
+
+/** Text from {@link utf8Text} parsed as a JSON object; refusals as for {@link parseJsonObject}. */
+export function parseJsonText(text: string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(bytes.toString('utf8'));
+    value = JSON.parse(text);
   } catch {
     throw new SessionError('TOKEN_MALFORMED', 'Segment is not JSON');
   }

@@ -7,7 +7,7 @@ import { SessionError } from '../session/errors.js';
 import { checkClaims, checkTyp, checkVerifyOptions, issueClaims } from './claims.js';
 import { compact, DEFAULT_MAX_LENGTH } from './compact.js';
 import { issuedHeader, primeHeaders } from './header.js';
-import { decodeJsonObject, parseJsonObject } from './json.js';
+import { decodeJsonObject, parseJsonText, utf8Text } from './json.js';
 import { openJwe, sealJwe } from './jwe.js';
 import { signJws, verifyJws } from './jws.js';
 import { type KeyEntry, type Keyring, type KeyringState, keyringState } from './keyring.js';
@@ -72,20 +72,7 @@ export function sealToken(payload: JwtPayload, keyring: Keyring, opts: SealOptio
   const entry = state.current.get('dir');
   if (entry === undefined) throw new SessionError('INVALID_CONFIG', 'The keyring has no dir key');
   const iv = (opts.random ?? systemRandom).bytes(12);
-  const typ = opts.typ ?? 'JWT';
-  const plaintext = encodeClaims(payload, opts);
-  const issued = issuedHeader(state, entry, typ);
-  const token = sealJwe(issued, plaintext, iv);
-  const cache = opts.cache;
-  if (cache !== undefined) {
-    remember(cache, tokenDigest(token), {
-      entry,
-      header: issued.header,
-      typ: issued.typ,
-      json: plaintext.toString('utf8'),
-    });
-  }
-  return token;
+  return sealJwe(issuedHeader(state, entry, opts.typ ?? 'JWT'), encodeClaims(payload, opts), iv);
 }
 
 /**
@@ -119,12 +106,13 @@ export function openToken<P extends JwtPayload = JwtPayload>(
   }
   const jwe = openJwe(state, compacted);
   checkTyp(jwe.typ, opts.typ);
-  const payload = parseJsonObject(jwe.plaintext) as P;
+  const json = utf8Text(jwe.plaintext);
+  const payload = parseJsonText(json) as P;
   if (digest !== undefined) {
     // Remembered once it decrypted to a JSON object of the expected type; its claims are checked
     // again on every later hit, against the clock of that moment.
     const { entry, header, typ } = jwe;
-    remember(cache!, digest, { entry, header, typ, json: jwe.plaintext.toString('utf8') });
+    remember(cache!, digest, { entry, header, typ, json });
   }
   checkClaims(payload, opts);
   return { payload, header: jwe.header, kid: jwe.entry.kid, stale: isStale(state, jwe.entry) };

@@ -37,13 +37,13 @@ export interface TokenCache {
 const CACHES = new WeakMap<TokenCache, Map<string, OpenedEntry>>();
 
 /**
- * A memory of `capacity` opened tokens for {@link openToken} and {@link sealToken} (option
- * `cache`). The stateless and hybrid strategies make one of 1,000 for their sealed tokens.
+ * A memory of `capacity` opened tokens for {@link openToken} (option `cache`). The stateless
+ * and hybrid strategies make one of 1,000 for their sealed tokens.
  *
  * @example
  * const cache = createTokenCache(1000)
- * const token = sealToken(claims, keyring, { cache })        // remembered as it is issued
- * openToken(token, keyring, { cache })                        // not decrypted again
+ * openToken(token, keyring, { cache }) // decrypts, and remembers
+ * openToken(token, keyring, { cache }) // does not decrypt again
  */
 export function createTokenCache(capacity: number): TokenCache {
   if (!(Number.isSafeInteger(capacity) && capacity > 0)) {

@@ -67,8 +67,6 @@ export interface SignOptions extends IssueOptions {
 export interface SealOptions extends IssueOptions {
   /** Source of the 96-bit IVs. Default: the pooled CSPRNG. */
   random?: Random;
-  /** Remember the new token as opened (see `createTokenCache`): its first check decrypts nothing. */
-  cache?: TokenCache;
 }
 
 /** Options for {@link verifyToken} and {@link openToken}. */
@@ -91,6 +89,9 @@ export interface VerifyOptions extends TimeOptions {
   /**
    * {@link openToken} only: tokens already opened with this keyring are taken from this memory
    * (see `createTokenCache`) instead of being decrypted again; every claim is checked anew.
+   * (Not for tokens as they are sealed: in a stateless deployment the next request with a new
+   * token mostly reaches another instance, and hashing every new token would cost each write
+   * about what it saves.)
    */
   cache?: TokenCache;
 }

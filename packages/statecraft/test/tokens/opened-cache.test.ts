@@ -6,10 +6,29 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { syncBuiltinESMExports } from 'node:module';
 import { describe, mock, test } from 'node:test';
-import { createKeyring, createTokenCache, openToken, sealToken } from '../../src/tokens/index.js';
+import {
+  createKeyring,
+  createTokenCache,
+  type Keyring,
+  openToken,
+  sealToken,
+  type TokenCache,
+} from '../../src/tokens/index.js';
 import { assertCode, claims, clock, dirJwe, dirSecret, NOW } from './keys.js';
 
 const ring = () => createKeyring([{ kid: 'dir', alg: 'dir', enc: 'A256GCM', secret: dirSecret }]);
+
+/** A token sealed with `keyring` and opened once with `cache`, so the cache remembers it. */
+function remembered(
+  keyring: Keyring,
+  cache: TokenCache,
+  extra: Record<string, unknown> = {},
+  typ?: string,
+): string {
+  const token = sealToken(claims(extra), keyring, typ === undefined ? {} : { typ });
+  openToken(token, keyring, { clock: clock(), cache, ...(typ === undefined ? {} : { typ }) });
+  return token;
+}
 
 /** Counts node:crypto decryptions while `fn` runs. */
 function decryptions(fn: () => void): number {
@@ -50,27 +69,29 @@ describe('token cache', () => {
     );
   });
 
-  test('a token sealed with the cache is opened without decrypting', () => {
+  test('a hit reports what the first opening did: the key, the header, whether the key is stale', () => {
     const keyring = ring();
     const cache = createTokenCache(10);
-    const token = sealToken(claims(), keyring, { cache, typ: 'session+jwt' });
-    assert.equal(cache.size, 1);
-    let opened: ReturnType<typeof openToken> | undefined;
+    const token = sealToken(claims(), keyring, { typ: 'session+jwt' });
+    const opts = { clock: clock(), cache, typ: 'session+jwt' };
+    const first = openToken(token, keyring, opts);
+    let hit: ReturnType<typeof openToken> | undefined;
     assert.equal(
       decryptions(() => {
-        opened = openToken(token, keyring, { clock: clock(), cache, typ: 'session+jwt' });
+        hit = openToken(token, keyring, opts);
       }),
       0,
     );
-    assert.deepEqual(opened!.payload, claims());
-    assert.equal(opened!.kid, 'dir');
-    assert.equal(opened!.header.typ, 'session+jwt');
+    assert.deepEqual(hit, first);
+    assert.equal(hit!.kid, 'dir');
+    assert.equal(hit!.header.typ, 'session+jwt');
+    assert.equal(hit!.stale, false);
   });
 
   test('every hit gets objects of its own: changing one payload changes no other', () => {
     const keyring = ring();
     const cache = createTokenCache(10);
-    const token = sealToken(claims({ cart: ['a'] }), keyring, { cache });
+    const token = remembered(keyring, cache, { cart: ['a'] });
     const first = openToken(token, keyring, { clock: clock(), cache }).payload as { cart: string[] };
     first.cart.push('tampered');
     const second = openToken(token, keyring, { clock: clock(), cache }).payload as { cart: string[] };
@@ -81,8 +102,7 @@ describe('token cache', () => {
     const keyring = ring();
     const cache = createTokenCache(10);
     const c = clock();
-    const token = sealToken(claims({ exp: NOW + 60 }), keyring, { cache });
-    openToken(token, keyring, { clock: c, cache });
+    const token = remembered(keyring, cache, { exp: NOW + 60 });
     c.advance(61_000);
     assertCode(() => openToken(token, keyring, { clock: c, cache }), 'TOKEN_EXPIRED');
   });
@@ -90,13 +110,13 @@ describe('token cache', () => {
   test('the expected type is checked again on every hit', () => {
     const keyring = ring();
     const cache = createTokenCache(10);
-    const token = sealToken(claims(), keyring, { cache, typ: 'session+jwt' });
+    const token = remembered(keyring, cache, {}, 'session+jwt');
     assertCode(() => openToken(token, keyring, { clock: clock(), cache, typ: 'invite+jwt' }), 'TOKEN_CLAIM');
   });
 
   test('a ring without the key (rotated out) opens nothing the cache remembers from it', () => {
     const cache = createTokenCache(10);
-    const token = sealToken(claims(), ring(), { cache });
+    const token = remembered(ring(), cache);
     // Same kid, another secret: a new ring, so the remembered entry's key is not its key.
     const other = createKeyring([{ kid: 'dir', alg: 'dir', enc: 'A256GCM', secret: crypto.randomBytes(32) }]);
     assertCode(() => openToken(token, other, { clock: clock(), cache }), 'TOKEN_SIGNATURE');
@@ -109,7 +129,7 @@ describe('token cache', () => {
   test('a token one character away from a remembered one is decrypted and refused', () => {
     const keyring = ring();
     const cache = createTokenCache(10);
-    const token = sealToken(claims(), keyring, { cache });
+    const token = remembered(keyring, cache);
     const last = token.at(-2) === 'A' ? 'B' : 'A';
     const forged = `${token.slice(0, -2)}${last}${token.at(-1)}`;
     assertCode(() => openToken(forged, keyring, { clock: clock(), cache }), 'TOKEN_SIGNATURE');
@@ -128,7 +148,7 @@ describe('token cache', () => {
   test('it holds at most its capacity, the oldest going first', () => {
     const keyring = ring();
     const cache = createTokenCache(3);
-    const tokens = Array.from({ length: 5 }, (_, i) => sealToken(claims({ n: i }), keyring, { cache }));
+    const tokens = Array.from({ length: 5 }, (_, i) => remembered(keyring, cache, { n: i }));
     assert.equal(cache.size, 3);
     // The two oldest were dropped: opening them decrypts; the newest three do not.
     assert.equal(
