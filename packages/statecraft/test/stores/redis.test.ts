@@ -100,6 +100,44 @@ describe('redis store', () => {
     await admin.quit();
   });
 
+  test('the commands of one turn of the event loop leave in one socket write', async () => {
+    const client = new Redis(redisUrl());
+    const clock = manualClock();
+    const store = redisStore({ client, prefix, clock });
+    try {
+      const r = rec(clock);
+      await store.set(r, 0);
+      // Count what reaches the socket: one write of one command, or one writev of several.
+      const stream = client.stream as Socket & {
+        _write: (...a: unknown[]) => unknown;
+        _writev: (...a: unknown[]) => unknown;
+      };
+      const writes: number[] = [];
+      const write = stream._write;
+      const writev = stream._writev;
+      stream._write = function (...a) {
+        writes.push(1);
+        return write.apply(this, a);
+      };
+      stream._writev = function (...a) {
+        writes.push((a[0] as unknown[]).length);
+        return writev.apply(this, a);
+      };
+      const got = await Promise.all([r.key, 'k-a', 'k-b', r.key, 'k-c'].map((k) => store.get(k)));
+      assert.deepEqual(
+        got.map((x) => x?.key ?? null),
+        [r.key, null, null, r.key, null],
+      );
+      assert.deepEqual(writes, [5]);
+      // The next turn's commands are a batch of their own.
+      await Promise.all([store.get('k-d'), store.delete('k-e')]);
+      assert.deepEqual(writes, [5, 2]);
+    } finally {
+      await store.close();
+      await client.quit();
+    }
+  });
+
   test('the first operation after creation waits for the connection instead of failing', async () => {
     const store = redisStore({ url: redisUrl(), prefix });
     try {

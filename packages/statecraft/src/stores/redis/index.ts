@@ -24,7 +24,7 @@ import { SessionError } from '../../session/errors.js';
 import type { SessionRecord, Store, StoreOptions } from '../types.js';
 import { batchWrites } from './batch.js';
 import { createRedisClient } from './client.js';
-import { fromHash, toFields } from './record.js';
+import { FIELDS, fromValues, toFields } from './record.js';
 import type { Confirm, WaitForReplicas } from './replication.js';
 import { replication } from './replication.js';
 import { CAS, CAS_INDEXED, DELETE, F, INDEX_ADD, INDEX_READ, TOUCH, TOUCH_INDEXED } from './scripts.js';
@@ -74,7 +74,8 @@ const OWN_CLIENT = {
     connectTimeout: 1000,
     lazyConnect: false,
     // Not enableAutoPipelining: with 50 concurrent requests on loopback it cost more client CPU
-    // per read (about 15 %) than the socket writes it saved.
+    // per read (about 15 %) than the socket writes it saved. The store batches its writes to
+    // the socket itself (see batch.ts).
   },
   // Never give up: the store must come back by itself when Redis does.
   retryCap: 250,
@@ -123,6 +124,11 @@ function owner(userId: string | null): string {
 /** Index removals are tidying only (readers check every record), so their failure is not the caller's. */
 function ignore(): void {}
 
+/** Rejects with `unavailable(cause)`. */
+function fail(cause: unknown): never {
+  throw unavailable(cause);
+}
+
 /** Any failure of the client or the server: fail closed, without leaking what was sent. */
 function unavailable(cause: unknown): SessionError {
   if (cause instanceof SessionError) return cause;
@@ -168,7 +174,7 @@ export function redisStore(o: RedisStoreOptions = {}): Store {
   // One server holds every key: a session and its user's index can change in one script.
   const together = !client.isCluster;
   // Every command goes through redis() or scripts(), which first cork the socket for this turn.
-  const batch = together && process.env.SC_EXP !== 'base' ? batchWrites(client as Redis) : ignore;
+  const batch = together ? batchWrites(client as Redis) : ignore;
   const redis = (): Redis | Cluster => {
     batch();
     return client;
@@ -212,15 +218,28 @@ export function redisStore(o: RedisStoreOptions = {}): Store {
     return settling;
   }
 
-  async function run<T>(op: () => Promise<T>): Promise<T> {
-    if (closed) throw new SessionError('STORE_UNAVAILABLE', 'redis store is closed');
-    try {
-      await connection();
-      return await op();
-    } catch (e) {
-      throw unavailable(e);
+  // A plain promise chain rather than an async function: this runs on every request, and each
+  // async layer costs a promise and a microtask of its own.
+  function run<T>(op: () => Promise<T>): Promise<T> {
+    if (closed) return Promise.reject(new SessionError('STORE_UNAVAILABLE', 'redis store is closed'));
+    const pending = connection();
+    let p: Promise<T>;
+    if (pending !== null) p = pending.then(op);
+    else {
+      try {
+        p = op();
+      } catch (e) {
+        p = Promise.reject(e);
+      }
     }
+    return p.then(undefined, fail);
   }
+
+  /** Reads one record (expired or not); null when absent. */
+  const read = (key: string): Promise<SessionRecord | null> =>
+    redis()
+      .hmget(sessionKey(key), ...FIELDS)
+      .then((v) => fromValues(key, v));
 
   /** Prunes the user's index and returns its members. */
   const members = (userId: string, now: number) => scripts().statecraftIndexRead(userKey(userId), now);
@@ -231,11 +250,7 @@ export function redisStore(o: RedisStoreOptions = {}): Store {
   return {
     name: 'redis',
 
-    get: (key) =>
-      run(async () => {
-        const r = fromHash(key, await redis().hgetall(sessionKey(key)));
-        return r !== null && r.expiresAt > clock.now() ? r : null;
-      }),
+    get: (key) => run(() => read(key).then((r) => (r !== null && r.expiresAt > clock.now() ? r : null))),
 
     set: (record, expected) =>
       run(async () => {
@@ -307,10 +322,9 @@ export function redisStore(o: RedisStoreOptions = {}): Store {
         const keys = await members(userId, now);
         // Issued together, these go out back to back (one round trip in effect), each routed to
         // its own node on a cluster, where a pipeline of keys in different slots is refused.
-        const hashes = await Promise.all(keys.map((key) => redis().hgetall(sessionKey(key))));
+        const records = await Promise.all(keys.map(read));
         const out: SessionRecord[] = [];
-        for (let i = 0; i < keys.length; i++) {
-          const r = fromHash(keys[i]!, hashes[i]!);
+        for (const r of records) {
           // The index may name a record that is gone, expired or (after a failed write) another user's.
           if (r !== null && r.expiresAt > now && r.userId === userId) out.push(r);
         }

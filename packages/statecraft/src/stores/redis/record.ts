@@ -33,22 +33,40 @@ export function toFields(r: SessionRecord): (string | number)[] {
   return out;
 }
 
-/** The record an HGETALL reply holds, or null when the hash is absent (an empty reply). */
-export function fromHash(key: string, h: Record<string, string>): SessionRecord | null {
-  const version = h[F.version];
-  const expiresAt = h[F.expiresAt];
-  if (version === undefined || expiresAt === undefined) return null;
+/** The fields `HMGET` asks for, in the order `fromValues` reads them. */
+export const FIELDS = [
+  F.version,
+  F.expiresAt,
+  F.userId,
+  F.data,
+  F.schema,
+  F.createdAt,
+  F.lastSeenAt,
+  F.absoluteExpiresAt,
+  F.ip,
+  F.userAgent,
+] as const;
+
+/**
+ * The record an `HMGET key ...FIELDS` reply holds, or null when the hash is absent (every value
+ * null). HMGET rather than HGETALL: a flat array of values in a known order, without the field
+ * names and without ioredis building an object of them.
+ */
+export function fromValues(key: string, v: readonly (string | null)[]): SessionRecord | null {
+  const version = v[0];
+  const expiresAt = v[1];
+  if (version == null || expiresAt == null) return null;
   return {
     key,
-    userId: h[F.userId] ?? null,
-    data: h[F.data] ?? '',
+    userId: v[2] ?? null,
+    data: v[3] ?? '',
     version: Number(version),
-    schema: Number(h[F.schema]),
-    createdAt: Number(h[F.createdAt]),
-    lastSeenAt: Number(h[F.lastSeenAt]),
+    schema: Number(v[4]),
+    createdAt: Number(v[5]),
+    lastSeenAt: Number(v[6]),
     expiresAt: Number(expiresAt),
-    absoluteExpiresAt: Number(h[F.absoluteExpiresAt]),
-    ip: h[F.ip] ?? null,
-    userAgent: h[F.userAgent] ?? null,
+    absoluteExpiresAt: Number(v[7]),
+    ip: v[8] ?? null,
+    userAgent: v[9] ?? null,
   };
 }
