@@ -138,6 +138,27 @@ describe('redis store', () => {
     }
   });
 
+  test('a write over a record leaves none of the fields the new record lacks', async () => {
+    const clock = manualClock();
+    const store = redisStore({ url: redisUrl(), prefix, clock });
+    try {
+      const u = `u-${randomUUID()}`;
+      const r = rec(clock, { userId: u, ip: '203.0.113.9', userAgent: 'UA/1' });
+      assert.equal(await store.set(r, 0), true);
+      const bare = { ...r, version: 2, userId: null, ip: null, userAgent: null };
+      assert.equal(await store.set(bare, 1), true);
+      assert.deepEqual(await store.get(r.key), bare);
+      assert.deepEqual((await admin.hkeys(sessionKey(r.key))).sort(), ['a', 'c', 'd', 'e', 'l', 'sv', 'v']);
+      // The previous owner's index no longer names it.
+      assert.deepEqual(await admin.zrange(userKey(u), 0, -1), []);
+      const back = { ...r, version: 3, ip: '198.51.100.7' };
+      assert.equal(await store.set(back, 2), true);
+      assert.deepEqual(await store.get(r.key), back);
+    } finally {
+      await store.close();
+    }
+  });
+
   test('the first operation after creation waits for the connection instead of failing', async () => {
     const store = redisStore({ url: redisUrl(), prefix });
     try {
@@ -166,7 +187,7 @@ describe('redis store', () => {
     }
   });
 
-  test('touch() carries the new expiry to the record TTL and the user index', async () => {
+  test('touch() and a write carry a later expiry to the record TTL and the user index, never an earlier one', async () => {
     const clock = manualClock();
     const store = redisStore({ url: redisUrl(), prefix, clock });
     try {
@@ -174,11 +195,21 @@ describe('redis store', () => {
       const r = rec(clock, { userId: u, expiresAt: clock.now() + MIN });
       await store.set(r, 0);
       await store.touch(r.key, clock.now(), clock.now() + 20 * MIN);
-      for (const k of [sessionKey(r.key), userKey(u)]) {
-        const pttl = await admin.pttl(k);
-        assert.ok(pttl > 19 * MIN && pttl <= 20 * MIN, `PTTL of ${k} is ${pttl}`);
-      }
-      assert.equal(Number(await admin.zscore(userKey(u), r.key)), clock.now() + 20 * MIN);
+      const expect = async (minutes: number) => {
+        for (const k of [sessionKey(r.key), userKey(u)]) {
+          const pttl = await admin.pttl(k);
+          assert.ok(pttl > (minutes - 1) * MIN && pttl <= minutes * MIN, `PTTL of ${k} is ${pttl}`);
+        }
+        assert.equal(Number(await admin.zscore(userKey(u), r.key)), clock.now() + minutes * MIN);
+      };
+      await expect(20);
+      // A write of a session already in the index extends the index's TTL to its new expiry.
+      await store.set({ ...r, version: 2, expiresAt: clock.now() + 30 * MIN }, 1);
+      await expect(30);
+      // A lower score (a writer that lost its race) lowers neither the score nor the index's TTL.
+      await store.set({ ...r, version: 3, expiresAt: clock.now() + 2 * MIN }, 2);
+      assert.equal(Number(await admin.zscore(userKey(u), r.key)), clock.now() + 30 * MIN);
+      assert.ok((await admin.pttl(userKey(u))) > 29 * MIN);
     } finally {
       await store.close();
     }

@@ -5,7 +5,7 @@
  * Layout:
  * - `<prefix>s:{<key>}`: the session, a hash (see record.ts), with a TTL of expiresAt - now.
  * - `<prefix>u:{<userId>}`: the user's index, a sorted set of session keys scored by an upper
- *   bound of their expiresAt, with a TTL of its newest member's expiry.
+ *   bound of their expiresAt, with a TTL that covers its newest member's expiry.
  *
  * On one server (or a Sentinel-managed primary), a write or a touch of a user's session is one
  * script over the record and the index together: one round trip, atomic. On Redis Cluster they

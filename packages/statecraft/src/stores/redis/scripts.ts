@@ -24,13 +24,19 @@ export const F = {
 
 /** The compare-and-set body; the new fields start at ARGV[fieldsFrom], `written` runs after the write. */
 const cas = (fieldsFrom: number, written = '') => `
-local cur = redis.call('HMGET', KEYS[1], '${F.version}', '${F.expiresAt}', '${F.userId}')
+local cur = redis.call('HMGET', KEYS[1], '${F.version}', '${F.expiresAt}', '${F.userId}', '${F.ip}', '${F.userAgent}')
 local expires = tonumber(cur[2])
 local version = 0
 if cur[1] and expires and expires > tonumber(ARGV[2]) then version = tonumber(cur[1]) end
 if version ~= tonumber(ARGV[1]) then return {0} end
--- DEL first: a field that is null in the new record must not survive from the old one.
-redis.call('DEL', KEYS[1])
+-- Written over the old hash (cheaper than DEL and a new one): a field that is null in the new
+-- record must not survive from the old one, so the optional fields it lacks are removed.
+local stale = {}
+if cur[3] then stale['${F.userId}'] = true end
+if cur[4] then stale['${F.ip}'] = true end
+if cur[5] then stale['${F.userAgent}'] = true end
+for i = ${fieldsFrom}, #ARGV, 2 do stale[ARGV[i]] = nil end
+for name in pairs(stale) do redis.call('HDEL', KEYS[1], name) end
 redis.call('HSET', KEYS[1], unpack(ARGV, ${fieldsFrom}))
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 ${written}
@@ -105,13 +111,24 @@ end
 `;
 
 // The score only ever grows (ZADD GT, spelled out so Redis < 6.2 works too): a writer that lost
-// its compare-and-set must not lower the score below the expiry the winner stored.
+// its compare-and-set must not lower the score below the expiry the winner stored. A new member
+// prunes the index and sets its TTL from its newest member; a member already there whose score
+// grows only makes sure the TTL covers its new score (PTTL, then PEXPIRE if short): that is
+// every write and touch of a logged-in session, and the index was pruned when the member came.
 const indexAdd = (index: string, now: string, score: string, member: string) => `
 do
   local old = tonumber(redis.call('ZSCORE', ${index}, ${member}))
-  if not old or old < tonumber(${score}) then redis.call('ZADD', ${index}, ${score}, ${member}) end
+  if not old then
+    redis.call('ZADD', ${index}, ${score}, ${member})
+    ${pruneAndExpire(index, now)}
+  elseif old < tonumber(${score}) then
+    redis.call('ZADD', ${index}, ${score}, ${member})
+    local ttl = math.max(1, math.ceil(tonumber(${score}) - tonumber(${now})))
+    if redis.call('PTTL', ${index}) < ttl then
+      redis.call('PEXPIRE', ${index}, string.format('%.0f', ttl))
+    end
+  end
 end
-${pruneAndExpire(index, now)}
 `;
 
 /**
