@@ -124,6 +124,9 @@ function owner(userId: string | null): string {
 /** Index removals are tidying only (readers check every record), so their failure is not the caller's. */
 function ignore(): void {}
 
+/** A write whose index tidying is done (or failed: see `ignore`) succeeded all the same. */
+const yes = () => true;
+
 /** Rejects with `unavailable(cause)`. */
 function fail(cause: unknown): never {
   throw unavailable(cause);
@@ -253,37 +256,36 @@ export function redisStore(o: RedisStoreOptions = {}): Store {
     get: (key) => run(() => read(key).then((r) => (r !== null && r.expiresAt > clock.now() ? r : null))),
 
     set: (record, expected) =>
-      run(async () => {
+      run(() => {
         const now = clock.now();
         const { key, userId, expiresAt } = record;
-        const [written, previous] =
-          userId !== null && together
-            ? await scripts().statecraftCasIndexed(
-                sessionKey(key),
-                userKey(userId),
-                expected,
-                now,
-                ttl(expiresAt, now),
-                expiresAt,
-                key,
-                ...toFields(record),
-              )
-            : await (async () => {
-                if (userId !== null) await index(userId, key, expiresAt, now);
-                return scripts().statecraftCas(
+        const cas = () =>
+          scripts().statecraftCas(sessionKey(key), expected, now, ttl(expiresAt, now), ...toFields(record));
+        const written =
+          userId === null
+            ? cas()
+            : together
+              ? scripts().statecraftCasIndexed(
                   sessionKey(key),
+                  userKey(userId),
                   expected,
                   now,
                   ttl(expiresAt, now),
+                  expiresAt,
+                  key,
                   ...toFields(record),
-                );
-              })();
-        if (written !== 1) return false;
-        await confirm();
-        if (previous !== undefined && previous !== userId) {
-          await redis().zrem(userKey(previous), key).catch(ignore);
-        }
-        return true;
+                )
+              : index(userId, key, expiresAt, now).then(cas);
+        return written.then(([status, previous]) => {
+          if (status !== 1) return false;
+          // The record left a user (logout, another login): that user's index lets it go.
+          const release = () =>
+            previous !== undefined && previous !== userId
+              ? redis().zrem(userKey(previous), key).then(yes, yes)
+              : true;
+          const confirmed = confirm();
+          return confirmed === undefined ? release() : confirmed.then(release);
+        });
       }),
 
     touch: (key, lastSeenAt, expiresAt) =>
