@@ -39,27 +39,39 @@ if (what === 'begin') {
   const results = readResults();
   const problems = results ? checkResults(results) : ['bench/results.json is missing'];
   if (results) {
+    const benches = Object.values(results.benches);
+    // A run of some benches keeps the others' figures: say which run measured each.
+    const partial = benches.some((b) => b.startedAt < results.startedAt);
+    const measured = (b: (typeof benches)[number]) =>
+      `${b.startedAt.slice(0, 16)}Z${b.machine.model === results.machine.model ? '' : `, ${b.machine.model}`}`;
     const md = [
       '## Goals',
       '',
-      `Every figure of the last \`${results.command}\` that has a goal (${results.startedAt.slice(0, 16)}Z), ` +
+      (partial
+        ? `Every figure with a goal in \`bench/results.json\`: those of the last \`${results.command}\` ` +
+          `(${results.startedAt.slice(0, 16)}Z) and those kept from earlier runs, each with the time (and, ` +
+          'where it differs, the machine) of the run that measured it; '
+        : `Every figure of the last \`${results.command}\` that has a goal (${results.startedAt.slice(0, 16)}Z), `) +
         'each a ratio against a baseline measured in the same run; the sections below give the ' +
         'figures, their spread and how each was measured. All figures: `bench/results.json`. ' +
         '"CPU ratio", where measured: the same comparison in CPU time per operation, what the ratio ' +
         'becomes on a core of its own (the machine is shared, so req/s ratios move with the neighbours).',
       '',
-      `Machine: ${machineLine(results.machine)}. Code: ${results.revision ?? 'unknown revision'}.`,
+      `${partial ? 'The last run: machine' : 'Machine'}: ${machineLine(results.machine)}. Code: ${results.revision ?? 'unknown revision'}.`,
       '',
-      '| bench | figure | ratio | goal | CPU ratio |',
-      '|---|---|--:|---|--:|',
+      partial
+        ? '| bench | figure | ratio | goal | CPU ratio | measured |'
+        : '| bench | figure | ratio | goal | CPU ratio |',
+      partial ? '|---|---|--:|---|--:|---|' : '|---|---|--:|---|--:|',
     ];
-    for (const b of Object.values(results.benches)) {
+    for (const b of benches) {
       for (const f of b.figures.filter((x) => x.goal !== null)) {
         const r = f.ratio ?? Number.NaN;
         // Where a bench measured it: the same ratio in CPU time, much less at the mercy of neighbours.
         const cpu = typeof f.extra?.cpuRatio === 'number' ? fmtRatio(f.extra.cpuRatio) : '—';
         md.push(
-          `| ${b.name} | ${f.label} | ${fmtRatio(r)} | ${fmtGoal(r, f.goal, f.status, f.why)} | ${cpu} |`,
+          `| ${b.name} | ${f.label} | ${fmtRatio(r)} | ${fmtGoal(r, f.goal, f.status, f.why)} | ${cpu} |` +
+            (partial ? ` ${measured(b)} |` : ''),
         );
       }
     }
