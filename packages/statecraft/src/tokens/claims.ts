@@ -5,6 +5,7 @@
 import { type Clock, systemClock } from '../platform/clock.js';
 import { SessionError } from '../session/errors.js';
 import { normalizeTyp } from './header.js';
+import { isTokenCache } from './opened.js';
 import type { IssueOptions, JwtPayload, VerifyOptions } from './types.js';
 
 /** The largest clock-skew leeway accepted, in seconds. */
@@ -15,13 +16,16 @@ export const MAX_LEEWAY = 60;
  * token, so it shows on the first request rather than hiding behind refusals.
  */
 export function checkVerifyOptions(opts: VerifyOptions): void {
-  const { leeway, maxLength } = opts;
+  const { leeway, maxLength, cache } = opts;
   // A large leeway quietly extends every token's lifetime; a minute covers real clock skew.
   if (leeway !== undefined && !(typeof leeway === 'number' && leeway >= 0 && leeway <= MAX_LEEWAY)) {
     throw new SessionError('INVALID_CONFIG', `leeway must be between 0 and ${MAX_LEEWAY} seconds`);
   }
   if (maxLength !== undefined && !(Number.isSafeInteger(maxLength) && maxLength > 0)) {
     throw new SessionError('INVALID_CONFIG', 'maxLength must be a positive integer');
+  }
+  if (cache !== undefined && !isTokenCache(cache)) {
+    throw new SessionError('INVALID_CONFIG', 'cache must come from createTokenCache()');
   }
 }
 

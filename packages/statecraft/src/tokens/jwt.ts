@@ -11,7 +11,7 @@ import { decodeJsonObject, parseJsonText, utf8Text } from './json.js';
 import { openJwe, sealJwe } from './jwe.js';
 import { signJws, verifyJws } from './jws.js';
 import { type KeyEntry, type Keyring, type KeyringState, keyringState } from './keyring.js';
-import { recall, remember, tokenDigest } from './opened.js';
+import { type OpenedEntry, recall, remember, tokenDigest } from './opened.js';
 import type { JwtPayload, SealOptions, SignOptions, VerifiedToken, VerifyOptions } from './types.js';
 
 /**
@@ -92,30 +92,23 @@ export function openToken<P extends JwtPayload = JwtPayload>(
   if (opts.typ !== undefined) primeHeaders(state, opts.typ);
   const compacted = compact(token, opts.maxLength ?? DEFAULT_MAX_LENGTH);
   const cache = opts.cache;
-  let digest: string | undefined;
-  if (cache !== undefined) {
-    digest = tokenDigest(compacted);
-    const seen = recall(cache, digest);
-    // Still the ring's own key: a ring without it (rotated out) opens nothing it sealed.
-    if (seen !== undefined && state.byKid.get(seen.entry.kid) === seen.entry) {
-      checkTyp(seen.typ, opts.typ);
-      const payload = JSON.parse(seen.json) as P;
-      checkClaims(payload, opts);
-      return { payload, header: seen.header, kid: seen.entry.kid, stale: isStale(state, seen.entry) };
-    }
+  const digest = cache === undefined ? undefined : tokenDigest(compacted);
+  const seen = digest === undefined ? undefined : recall(cache!, digest, state.byKid);
+  let opened: OpenedEntry;
+  if (seen === undefined) {
+    const jwe = openJwe(state, compacted);
+    checkTyp(jwe.typ, opts.typ);
+    opened = { entry: jwe.entry, header: jwe.header, typ: jwe.typ, json: utf8Text(jwe.plaintext) };
+  } else {
+    checkTyp(seen.typ, opts.typ);
+    opened = seen;
   }
-  const jwe = openJwe(state, compacted);
-  checkTyp(jwe.typ, opts.typ);
-  const json = utf8Text(jwe.plaintext);
-  const payload = parseJsonText(json) as P;
-  if (digest !== undefined) {
-    // Remembered once it decrypted to a JSON object of the expected type; its claims are checked
-    // again on every later hit, against the clock of that moment.
-    const { entry, header, typ } = jwe;
-    remember(cache!, digest, { entry, header, typ, json });
-  }
+  const payload = parseJsonText(opened.json) as P;
+  // Remembered once it decrypted to a JSON object of the expected type; its claims are checked
+  // again on every later hit, against the clock of that moment.
+  if (seen === undefined && digest !== undefined) remember(cache!, digest, opened);
   checkClaims(payload, opts);
-  return { payload, header: jwe.header, kid: jwe.entry.kid, stale: isStale(state, jwe.entry) };
+  return { payload, header: opened.header, kid: opened.entry.kid, stale: isStale(state, opened.entry) };
 }
 
 function isStale(state: KeyringState, entry: KeyEntry): boolean {

@@ -25,6 +25,8 @@ export interface OpenedEntry {
   readonly json: string;
 }
 
+let mapOf: (cache: Memory) => Map<string, OpenedEntry>;
+
 /** See {@link createTokenCache}. */
 export interface TokenCache {
   /** How many tokens it holds now. */
@@ -34,7 +36,23 @@ export interface TokenCache {
   clear(): void;
 }
 
-const CACHES = new WeakMap<TokenCache, Map<string, OpenedEntry>>();
+class Memory implements TokenCache {
+  readonly #map = new Map<string, OpenedEntry>();
+
+  static {
+    mapOf = (cache) => cache.#map;
+  }
+
+  constructor(readonly capacity: number) {}
+
+  get size(): number {
+    return this.#map.size;
+  }
+
+  clear(): void {
+    this.#map.clear();
+  }
+}
 
 /**
  * A memory of `capacity` opened tokens for {@link openToken} (option `cache`). The stateless
@@ -49,16 +67,12 @@ export function createTokenCache(capacity: number): TokenCache {
   if (!(Number.isSafeInteger(capacity) && capacity > 0)) {
     throw new SessionError('INVALID_CONFIG', 'A token cache holds a positive whole number of tokens');
   }
-  const map = new Map<string, OpenedEntry>();
-  const cache: TokenCache = {
-    get size() {
-      return map.size;
-    },
-    capacity,
-    clear: () => map.clear(),
-  };
-  CACHES.set(cache, map);
-  return cache;
+  return new Memory(capacity);
+}
+
+/** Whether `value` came from {@link createTokenCache}. */
+export function isTokenCache(value: unknown): value is TokenCache {
+  return value instanceof Memory;
 }
 
 /** The digest a token is remembered by. */
@@ -66,13 +80,19 @@ export function tokenDigest(token: string): string {
   return hash('sha256', token, 'base64');
 }
 
-export function recall(cache: TokenCache, digest: string): OpenedEntry | undefined {
-  return CACHES.get(cache)?.get(digest);
+/** What `cache` remembers of the token with `digest`, if the ring checking it still holds its key. */
+export function recall(
+  cache: TokenCache,
+  digest: string,
+  byKid: ReadonlyMap<string, KeyEntry>,
+): OpenedEntry | undefined {
+  const seen = mapOf(cache as Memory).get(digest);
+  // A ring without that very key (rotated out, or another ring) opens nothing it sealed.
+  return seen !== undefined && byKid.get(seen.entry.kid) === seen.entry ? seen : undefined;
 }
 
 export function remember(cache: TokenCache, digest: string, opened: OpenedEntry): void {
-  const map = CACHES.get(cache);
-  if (map === undefined) throw new SessionError('INVALID_CONFIG', 'Not a token cache');
+  const map = mapOf(cache as Memory);
   if (map.size >= cache.capacity && !map.has(digest)) {
     map.delete(map.keys().next().value as string);
   }

@@ -169,4 +169,11 @@ describe('token cache', () => {
       assertCode(() => createTokenCache(bad), 'INVALID_CONFIG');
     }
   });
+
+  test('a cache that did not come from createTokenCache is a configuration error, whatever the token', () => {
+    const keyring = ring();
+    const token = sealToken(claims(), keyring);
+    const fake = { size: 0, capacity: 10, clear() {} };
+    assertCode(() => openToken(token, keyring, { clock: clock(), cache: fake }), 'INVALID_CONFIG');
+  });
 });
